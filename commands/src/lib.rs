@@ -1,0 +1,12 @@
+//! The logic behind rdd's user-facing commands. The binary's `src/` only
+//! parses arguments and dispatches here; everything a command does, how it
+//! reports errors (SPEC §2 exit codes), how it logs and colours its output,
+//! lives in this crate.
+
+pub mod color;
+pub mod exit;
+pub mod logging;
+pub mod output;
+pub mod paths;
+
+pub use exit::{CommandError, ExitStatus};

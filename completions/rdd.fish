@@ -1,0 +1,117 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rdd_global_optspecs
+    string join \n instance= log-level= log-format= color= h/help V/version
+end
+
+function __fish_rdd_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rdd_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rdd_using_subcommand
+    set -l cmd (__fish_rdd_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rdd -n "__fish_rdd_needs_command" -l instance -d 'Instance to act on: files, ports and sockets of `rancher-desktop-NAME`. Must come before the command' -r
+complete -c rdd -n "__fish_rdd_needs_command" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_needs_command" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_needs_command" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_needs_command" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_needs_command" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "svc" -d 'Manage this instance\'s service and files'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "crds" -d 'Print the CustomResourceDefinitions of rdd\'s kinds as YAML'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "version" -d 'Print the version'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -f -a "paths" -d 'Print the files and directories this instance uses'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+shell\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "paths" -d 'Print the files and directories this instance uses'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand crds" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand crds" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand crds" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand crds" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand crds" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand completion" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand completion" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand completion" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand version" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand version" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand version" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand version" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand version" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "svc" -d 'Manage this instance\'s service and files'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "crds" -d 'Print the CustomResourceDefinitions of rdd\'s kinds as YAML'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "version" -d 'Print the version'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "paths" -d 'Print the files and directories this instance uses'

@@ -1,0 +1,63 @@
+//! `rdd`: parses the command line, sets up logging and colour, dispatches
+//! to the command's logic in `rdd-commands`, and turns its result into the
+//! exit code of SPEC §2.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use rdd_api::instance::{Environment, Instance, PathKey, Paths};
+use rdd_commands::color::{StreamColors, error_prefix};
+use rdd_commands::logging::{self, LogConfig};
+use rdd_commands::{CommandError, output};
+
+use cli::{Cli, Command, SvcCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let colors = StreamColors::init(cli.color);
+    let log_config = LogConfig {
+        level: cli.log_level,
+        rust_log: std::env::var("RUST_LOG").ok(),
+        format: cli.log_format,
+        long_running: cli.command.is_long_running(),
+        ansi: colors.stderr,
+    };
+    let result = logging::init(&log_config).and_then(|()| run(cli));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{} {}", error_prefix(), err.message);
+            ExitCode::from(err.status.code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CommandError> {
+    let instance = Instance::new(&cli.instance)
+        .map_err(|err| CommandError::usage(format!("{err} (from --instance or RDD_INSTANCE)")))?;
+    match cli.command {
+        Command::Version => output::print(&format!("rdd {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::Crds => {
+            let yaml = rdd_api::crds::to_yaml()
+                .map_err(|err| CommandError::failure(format!("rendering the CRDs as YAML: {err}")))?;
+            output::print(&yaml)
+        }
+        Command::Completion { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "rdd", &mut script);
+            output::print(&String::from_utf8_lossy(&script))
+        }
+        Command::Svc(svc) => match svc.command {
+            SvcCommand::Paths { key, output: format } => {
+                let env = Environment::from_process().map_err(|err| CommandError::failure(err.to_string()))?;
+                let paths = Paths::new(&instance, &env);
+                tracing::debug!(instance = %instance, dir = %paths.dir.display(), "resolved instance paths");
+                // clap already restricted KEY to the valid names.
+                let key = key.as_deref().and_then(PathKey::parse);
+                output::print(&rdd_commands::paths::render(&paths, key, format))
+            }
+        },
+    }
+}
