@@ -4,9 +4,11 @@
 //! lives in this crate.
 
 pub mod color;
+pub mod ctl;
 pub mod exit;
 pub mod logging;
 pub mod output;
 pub mod paths;
+pub mod svc;
 
 pub use exit::{CommandError, ExitStatus};
