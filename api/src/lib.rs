@@ -15,6 +15,7 @@ pub mod conditions;
 pub mod container;
 pub mod container_namespace;
 pub mod crds;
+pub mod duration;
 pub mod image;
 pub mod instance;
 pub mod mirror;

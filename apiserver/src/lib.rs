@@ -13,3 +13,4 @@ pub mod schema;
 pub mod selector;
 pub mod server;
 pub mod storage;
+pub mod validation;
