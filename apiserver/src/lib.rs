@@ -8,7 +8,13 @@
 //! pruning), `patch` (merge, JSON and strategic merge patch) and
 //! `selector` (label and field selectors).
 
+pub mod discovery;
+pub mod error;
+pub mod events;
+pub mod openapi;
 pub mod patch;
+pub mod registry;
+pub mod request;
 pub mod schema;
 pub mod selector;
 pub mod server;
