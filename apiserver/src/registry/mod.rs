@@ -156,7 +156,7 @@ impl RegistrySnapshot {
                 versions.push(r.version.clone());
             }
         }
-        versions.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+        versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
         versions
     }
 
@@ -231,7 +231,7 @@ mod tests {
     #[test]
     fn versions_order_like_kube() {
         let mut versions = vec!["v1alpha1", "v2", "v1beta2", "v1", "v1beta1", "v10", "foo"];
-        versions.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+        versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
         assert_eq!(versions, ["v10", "v2", "v1", "v1beta2", "v1beta1", "v1alpha1", "foo"]);
     }
 
