@@ -5,10 +5,13 @@
 
 pub mod color;
 pub mod ctl;
+pub mod duration;
 pub mod exit;
+pub mod kube_error;
 pub mod logging;
 pub mod output;
 pub mod paths;
+pub mod set;
 pub mod svc;
 
 pub use exit::{CommandError, ExitStatus};

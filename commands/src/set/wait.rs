@@ -1,0 +1,177 @@
+//! Waiting for the App to settle (SPEC §7): list+watch the App and decide
+//! on each update whether the write of generation G is done (Settled True
+//! at observedGeneration ≥ G), has failed (Settled False at ≥ G with a
+//! `...Failed` reason: exit 5 with the reason and message), or is still
+//! under way. The deadline and Ctrl-C are checked around the watch, which
+//! kube's watcher re-establishes on its own when it drops.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::Api;
+use kube::runtime::watcher::{self, Event};
+use rdd_api::App;
+use rdd_api::app::condition::{SETTLED, is_failure_reason};
+
+use super::progress::Progress;
+use crate::CommandError;
+
+/// Where a wait stands after one look at the App.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Settled,
+    Failed { reason: String, message: String },
+    Waiting,
+}
+
+fn settled_condition(conditions: &[Condition]) -> Option<&Condition> {
+    conditions.iter().find(|c| c.type_ == SETTLED)
+}
+
+/// The decision of SPEC §7 for an App whose write returned `generation`.
+pub fn judge(conditions: &[Condition], generation: i64) -> Verdict {
+    let Some(settled) = settled_condition(conditions) else { return Verdict::Waiting };
+    if settled.observed_generation.unwrap_or(0) < generation {
+        return Verdict::Waiting;
+    }
+    match settled.status.as_str() {
+        "True" => Verdict::Settled,
+        "False" if is_failure_reason(&settled.reason) => {
+            Verdict::Failed { reason: settled.reason.clone(), message: settled.message.clone() }
+        }
+        _ => Verdict::Waiting,
+    }
+}
+
+/// `Settled=False EngineStale: message` — what a timeout reports as last seen.
+pub fn describe(condition: &Condition) -> String {
+    let mut text = format!("{}={} {}", condition.type_, condition.status, condition.reason);
+    if !condition.message.is_empty() {
+        text.push_str(": ");
+        text.push_str(&condition.message);
+    }
+    text
+}
+
+fn conditions_of(app: &App) -> &[Condition] {
+    app.status.as_ref().map(|s| s.conditions.as_slice()).unwrap_or_default()
+}
+
+/// Waits until the App settles at `generation`.
+///
+/// `timeout` of None waits forever; `timeout_text` is the user's spelling
+/// of it, used in the timeout message.
+pub async fn wait_for_settled(
+    api: Api<App>,
+    generation: i64,
+    timeout: Option<Duration>,
+    timeout_text: &str,
+    progress: &mut Progress,
+) -> Result<(), CommandError> {
+    let config = watcher::Config::default().fields("metadata.name=app");
+    let mut stream = watcher::watcher(api, config).boxed();
+    let mut last_settled: Option<Condition> = None;
+    let deadline = async {
+        match timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => {
+                let last = last_settled.as_ref().map_or_else(|| "Settled not reported yet".to_owned(), describe);
+                return Err(CommandError::deadline_exceeded(format!(
+                    "timed out after {timeout_text} waiting for App to settle (last: {last})"
+                )));
+            }
+            _ = tokio::signal::ctrl_c() => return Err(CommandError::interrupted()),
+            event = stream.next() => match event {
+                None => return Err(CommandError::failure("the watch on the App ended unexpectedly")),
+                Some(Err(err)) => {
+                    // The watcher retries on its own; say so once per failure.
+                    tracing::debug!(error = %err, "watch on the App failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Some(Ok(Event::Delete(_))) => {
+                    return Err(CommandError::failure("the App was deleted while waiting for it to settle"));
+                }
+                Some(Ok(Event::Apply(app) | Event::InitApply(app))) => {
+                    let conditions = conditions_of(&app);
+                    progress.observe(conditions);
+                    if let Some(settled) = settled_condition(conditions) {
+                        last_settled = Some(settled.clone());
+                    }
+                    match judge(conditions, generation) {
+                        Verdict::Settled => return Ok(()),
+                        Verdict::Failed { reason, message } => {
+                            return Err(CommandError::desired_state_failed(format!("{reason}: {message}")));
+                        }
+                        Verdict::Waiting => {}
+                    }
+                }
+                Some(Ok(Event::Init | Event::InitDone)) => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    use rdd_api::jiff::Timestamp;
+
+    fn cond(type_: &str, status: &str, reason: &str, generation: i64) -> Condition {
+        Condition {
+            type_: type_.into(),
+            status: status.into(),
+            reason: reason.into(),
+            message: format!("{reason} happened"),
+            observed_generation: Some(generation),
+            last_transition_time: Time(Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn settled_only_at_the_written_generation_or_later() {
+        assert_eq!(judge(&[cond("Settled", "True", "Settled", 2)], 3), Verdict::Waiting);
+        assert_eq!(judge(&[cond("Settled", "True", "Settled", 3)], 3), Verdict::Settled);
+        assert_eq!(judge(&[cond("Settled", "True", "Settled", 4)], 3), Verdict::Settled);
+        assert_eq!(judge(&[], 1), Verdict::Waiting);
+    }
+
+    #[test]
+    fn failed_reasons_fail_fast_but_only_when_current() {
+        let failed = judge(&[cond("Settled", "False", "StartFailed", 3)], 3);
+        assert_eq!(failed, Verdict::Failed { reason: "StartFailed".into(), message: "StartFailed happened".into() });
+        // A failure of an older generation is stale: keep waiting.
+        assert_eq!(judge(&[cond("Settled", "False", "StartFailed", 2)], 3), Verdict::Waiting);
+        // Transient reasons keep waiting.
+        for reason in ["Starting", "Connecting", "EngineStale", "WaitingForEngine"] {
+            assert_eq!(judge(&[cond("Settled", "False", reason, 3)], 3), Verdict::Waiting, "{reason}");
+        }
+    }
+
+    #[test]
+    fn a_sequence_of_updates_reaches_its_verdict() {
+        // Starting → Started but engine stale → Settled.
+        let sequence = [
+            vec![cond("Running", "False", "Starting", 5), cond("Settled", "False", "Starting", 5)],
+            vec![cond("Running", "True", "Started", 5), cond("Settled", "False", "EngineStale", 5)],
+            vec![cond("Running", "True", "Started", 5), cond("Settled", "True", "Settled", 5)],
+        ];
+        let verdicts: Vec<Verdict> = sequence.iter().map(|c| judge(c, 5)).collect();
+        assert_eq!(verdicts, [Verdict::Waiting, Verdict::Waiting, Verdict::Settled]);
+    }
+
+    #[test]
+    fn describe_names_condition_status_reason_and_message() {
+        assert_eq!(
+            describe(&cond("Settled", "False", "EngineStale", 1)),
+            "Settled=False EngineStale: EngineStale happened"
+        );
+    }
+}
