@@ -21,6 +21,9 @@ pub enum ExitStatus {
     DesiredStateFailed,
     /// 130: the user pressed Ctrl-C.
     Interrupted,
+    /// The exit code of a program rdd ran for the user (`rdd run`), or the
+    /// shell's 126/127 when it could not be run.
+    Program(u8),
 }
 
 impl ExitStatus {
@@ -33,6 +36,7 @@ impl ExitStatus {
             ExitStatus::DeadlineExceeded => 4,
             ExitStatus::DesiredStateFailed => 5,
             ExitStatus::Interrupted => 130,
+            ExitStatus::Program(code) => code,
         }
     }
 }

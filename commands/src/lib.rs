@@ -3,6 +3,7 @@
 //! reports errors (SPEC §2 exit codes), how it logs and colours its output,
 //! lives in this crate.
 
+pub mod app;
 pub mod color;
 pub mod ctl;
 pub mod duration;
@@ -11,7 +12,6 @@ pub mod kube_error;
 pub mod logging;
 pub mod output;
 pub mod paths;
-pub mod set;
 pub mod svc;
 
 pub use exit::{CommandError, ExitStatus};

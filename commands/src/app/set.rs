@@ -3,10 +3,6 @@
 //! otherwise — and wait until the controllers report it Settled at the
 //! generation written, or say exactly why not.
 
-pub mod progress;
-pub mod property;
-pub mod wait;
-
 use std::time::Duration;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -17,9 +13,10 @@ use rdd_api::App;
 use rdd_api::app::APP_NAME;
 use serde_json::{Value, json};
 
+use super::progress::Progress;
+use super::{property, wait};
 use crate::kube_error::{from_kube, is_already_exists, is_not_found};
 use crate::{CommandError, output};
-use progress::Progress;
 
 /// Name of the App CRD, whose schema defines the settable properties.
 pub const APP_CRD: &str = "apps.app.rancherdesktop.io";

@@ -1,0 +1,94 @@
+//! `rdd delete`: delete the App and wait until it is gone. The App's
+//! cleanup finalizer makes the app controller stop the engine first, so
+//! when this returns the engine is stopped and the mirrors are swept.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::Client;
+use kube::api::{Api, DeleteParams};
+use kube::runtime::watcher::{self, Event};
+use rdd_api::App;
+use rdd_api::app::APP_NAME;
+
+use super::progress::Progress;
+use crate::kube_error::{from_kube, is_not_found};
+use crate::{CommandError, output};
+
+/// Deletes the App; with `wait`, returns once it no longer exists.
+pub async fn delete(
+    client: &Client,
+    wait: bool,
+    timeout: Option<Duration>,
+    timeout_text: &str,
+) -> Result<(), CommandError> {
+    let api: Api<App> = Api::all(client.clone());
+    match api.delete(APP_NAME, &DeleteParams::default()).await {
+        Ok(_) => {}
+        Err(err) if is_not_found(&err) => {
+            return output::print("App \"app\" does not exist: nothing to delete\n");
+        }
+        Err(err) => return Err(from_kube(err, "deleting the App")),
+    }
+    if !wait {
+        return output::print("app.app.rancherdesktop.io \"app\" deleted\n");
+    }
+    let mut progress = Progress::new("the App to be deleted (the engine stops first)");
+    let result = wait_until_gone(&api, &mut progress, timeout, timeout_text).await;
+    progress.finish();
+    result?;
+    output::print("app.app.rancherdesktop.io \"app\" deleted\n")
+}
+
+async fn wait_until_gone(
+    api: &Api<App>,
+    progress: &mut Progress,
+    timeout: Option<Duration>,
+    timeout_text: &str,
+) -> Result<(), CommandError> {
+    let mut stream = watcher::watcher(api.clone(), watcher::Config::default().fields("metadata.name=app")).boxed();
+    let mut present = true;
+    let deadline = async {
+        match timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => {
+                return Err(CommandError::deadline_exceeded(format!(
+                    "timed out after {timeout_text} waiting for the App to be deleted; its engine may still be stopping (see `rdd ctl get app app -o yaml`)"
+                )));
+            }
+            _ = tokio::signal::ctrl_c() => return Err(CommandError::interrupted()),
+            event = stream.next() => match event {
+                None => return Err(CommandError::failure("the watch on the App ended unexpectedly")),
+                Some(Err(err)) => {
+                    tracing::debug!(error = %err, "watch on the App failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Some(Ok(Event::Delete(_))) => return Ok(()),
+                Some(Ok(Event::Init)) => present = false,
+                Some(Ok(Event::InitApply(app) | Event::Apply(app))) => {
+                    present = true;
+                    progress.observe(app.status.as_ref().map(|s| s.conditions.as_slice()).unwrap_or_default());
+                }
+                // A relist that no longer contains the App: it is gone.
+                Some(Ok(Event::InitDone)) if !present => return Ok(()),
+                Some(Ok(Event::InitDone)) => {}
+            }
+        }
+    }
+}
+
+/// Whether the App exists (for callers that must not create it).
+pub async fn exists(client: &Client) -> Result<bool, CommandError> {
+    let api: Api<App> = Api::all(client.clone());
+    match api.get_opt(APP_NAME).await {
+        Ok(app) => Ok(app.is_some()),
+        Err(err) if is_not_found(&err) => Ok(false),
+        Err(err) => Err(from_kube(err, "reading the App")),
+    }
+}
