@@ -100,7 +100,21 @@ fn operation(info: &ResourceInfo, action: &str, id: &str, parameters: Vec<Value>
         op["parameters"] = json!(parameters);
     }
     if with_body {
-        op["requestBody"] = json!({ "content": { "*/*": { "schema": schema_ref } }, "required": true });
+        let content = if action == "patch" {
+            // kubectl's client-side apply picks strategic merge patch only
+            // when the PATCH operation lists its media type, as kube does
+            // for built-ins and never for custom resources.
+            let mut types =
+                vec!["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"];
+            if !info.is_custom() {
+                types.push("application/strategic-merge-patch+json");
+            }
+            let patch_schema = json!({ "$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Patch" });
+            Value::Object(types.into_iter().map(|t| (t.to_owned(), json!({ "schema": patch_schema }))).collect())
+        } else {
+            json!({ "*/*": { "schema": schema_ref } })
+        };
+        op["requestBody"] = json!({ "content": content, "required": true });
     }
     op
 }
@@ -175,6 +189,10 @@ fn group_version(registry: &RegistrySnapshot, group: &str, version: &str) -> Opt
             }
         }
     }
+    schemas.insert(
+        "io.k8s.apimachinery.pkg.apis.meta.v1.Patch".into(),
+        json!({ "type": "object", "description": "Patch is provided to give a concrete name and type to the Kubernetes PATCH request body." }),
+    );
     for info in resources {
         paths_of(info, &mut paths);
         if info.is_custom() {
