@@ -303,6 +303,8 @@ mod storage_durability {
         put(&store, "/d/a", "2", Precondition::Revision(1)).await.unwrap();
         delete(&store, "/d/b", Precondition::None).await.unwrap();
         let before = store.get("/d/a").unwrap();
+        let second = Store::open(&dir.path().join("state/db.sqlite"), StoreOptions::default());
+        assert!(matches!(second, Err(StoreError::Database(message)) if message.contains("in use by another process")));
         store.shutdown().await;
         assert!(matches!(put(&store, "/d/c", "1", Precondition::None).await, Err(StoreError::Closed)));
         assert!(matches!(store.watch("/d/", 0), Err(StoreError::Closed)));

@@ -10,7 +10,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
-use std::path::Path;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -57,14 +58,38 @@ fn optional_revision(row: &rusqlite::Row) -> rusqlite::Result<Option<u64>> {
     }
 }
 
-/// Opens the database at `path` for writing, creating it and its directory.
-pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    let shown = path.display();
+/// Takes the exclusive lock that makes this process the database's only
+/// writer: two writers would hand out the same revisions. The kernel drops
+/// the lock when the process dies, so a crash never leaves it behind.
+pub fn lock(path: &Path) -> Result<File, StoreError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|err| {
             StoreError::Database(format!("creating the directory {} for the store: {err}", parent.display()))
         })?;
     }
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|err| StoreError::Database(format!("opening the lock file {}: {err}", lock_path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(StoreError::Database(format!(
+            "{} is in use by another process (it holds {}); stop that process first",
+            path.display(),
+            lock_path.display()
+        ))),
+        Err(TryLockError::Error(err)) => Err(StoreError::Database(format!("locking {}: {err}", lock_path.display()))),
+    }
+}
+
+/// Opens the database at `path` for writing, creating it.
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    let shown = path.display();
     let conn = Connection::open(path).map_err(db_error(format!("opening {shown}")))?;
     // WAL lets the log be appended with one fsync per transaction;
     // synchronous=FULL makes that fsync happen before COMMIT returns, which
@@ -275,6 +300,8 @@ mod tests {
     fn load_derives_state_and_window_from_the_log() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/db.sqlite");
+        let _lock = lock(&path).unwrap();
+        assert!(lock(&path).unwrap_err().to_string().contains("in use by another process"));
         let mut conn = open(&path).unwrap();
         put(&mut conn, 1, "/a", false, 0);
         put(&mut conn, 2, "/b", false, 0);

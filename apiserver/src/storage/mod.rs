@@ -224,6 +224,7 @@ impl Store {
     /// This reads the whole current state from SQLite, so async callers
     /// should run it in `spawn_blocking` when the database may be large.
     pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        let lock = log::lock(path)?;
         let mut conn = log::open(path)?;
         let loaded = log::load(&mut conn, path, options.watch_window)?;
         tracing::info!(
@@ -241,7 +242,7 @@ impl Store {
             writes: AtomicU64::new(0),
         });
         let (requests, receiver) = mpsc::channel(REQUEST_QUEUE);
-        writer::spawn(conn, path.to_owned(), shared.clone(), receiver, &options, loaded.revision)?;
+        writer::spawn(lock, conn, path.to_owned(), shared.clone(), receiver, &options, loaded.revision)?;
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             compaction::spawn_periodic(&runtime, requests.downgrade(), options.compaction_interval);
         }

@@ -5,6 +5,7 @@
 //! changes to memory and to watchers, and only then answers each request.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -27,6 +28,7 @@ pub enum Request {
 }
 
 pub fn spawn(
+    lock: File,
     conn: Connection,
     path: PathBuf,
     shared: Arc<Shared>,
@@ -35,6 +37,7 @@ pub fn spawn(
     revision: u64,
 ) -> Result<(), StoreError> {
     let writer = Writer {
+        _lock: lock,
         conn,
         path,
         shared,
@@ -50,6 +53,8 @@ pub fn spawn(
 }
 
 struct Writer {
+    /// Held for the writer's life; released after the connection is closed.
+    _lock: File,
     conn: Connection,
     path: PathBuf,
     shared: Arc<Shared>,
