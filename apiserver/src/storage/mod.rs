@@ -306,3 +306,18 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_can_cross_tasks() {
+        fn shared<T: Send + Sync + Clone + 'static>() {}
+        fn streamed<T: futures::Stream + Send + Unpin + 'static>() {}
+        shared::<Store>();
+        shared::<StoreError>();
+        shared::<WatchEvent>();
+        streamed::<WatchStream>();
+    }
+}
