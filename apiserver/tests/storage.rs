@@ -373,6 +373,56 @@ mod storage_durability {
         store.shutdown().await;
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_commits_what_it_acknowledges_and_refuses_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        // A queue deep enough for the whole load: this watcher is read only
+        // at the end.
+        let store = open(dir.path(), StoreOptions { watcher_queue: 16_384, ..StoreOptions::default() });
+        let mut watch = store.watch("/s/", 0).unwrap();
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut acked = Vec::new();
+                for i in 0..1000 {
+                    let key = format!("/s/{t}/{i}");
+                    match put(&store, &key, "v", Precondition::MustNotExist).await {
+                        Ok(outcome) => acked.push((key, outcome.revision)),
+                        Err(StoreError::Closed) => break,
+                        Err(other) => panic!("unexpected {other:?}"),
+                    }
+                }
+                acked
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        store.shutdown().await;
+        let mut acked = Vec::new();
+        for task in tasks {
+            acked.extend(task.await.unwrap());
+        }
+        assert!(!acked.is_empty());
+        assert!(acked.len() < 8000, "shutdown came before the load ended");
+        let mut watched = 0;
+        let end = loop {
+            match watch.next().await {
+                Some(Ok(_)) => watched += 1,
+                end => break end,
+            }
+        };
+        assert!(matches!(end, Some(Err(StoreError::Closed))), "{end:?}");
+        assert_eq!(watched, acked.len(), "watchers got every committed write before Closed");
+        drop(store);
+
+        let store = open(dir.path(), StoreOptions::default());
+        assert_eq!(store.revision(), acked.len() as u64);
+        for (key, revision) in &acked {
+            assert_eq!(store.get(key).unwrap().revision, *revision);
+        }
+        store.shutdown().await;
+    }
+
     #[tokio::test]
     async fn compaction_runs_periodically_inside_a_runtime() {
         let dir = tempfile::tempdir().unwrap();

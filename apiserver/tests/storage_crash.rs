@@ -58,7 +58,7 @@ mod storage_crash {
             .args(["--exact", "storage_crash::crash_child", "--ignored", "--nocapture", "--test-threads=1"])
             .env(CHILD_DB, &db)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
