@@ -11,6 +11,7 @@
 pub mod discovery;
 pub mod error;
 pub mod events;
+pub mod handler;
 pub mod openapi;
 pub mod patch;
 pub mod registry;
@@ -19,4 +20,5 @@ pub mod schema;
 pub mod selector;
 pub mod server;
 pub mod storage;
+pub mod table;
 pub mod validation;

@@ -15,7 +15,7 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 /// without buffering the excess.
 pub async fn read_body<B>(body: B) -> Result<Bytes, ApiError>
 where
-    B: http_body::Body<Data = Bytes> + Send + Unpin,
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin,
     B::Error: std::fmt::Display,
 {
     let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);

@@ -11,6 +11,7 @@ mod delete;
 mod lifecycle;
 pub mod object;
 mod read;
+mod validate;
 pub mod response;
 mod watch;
 mod write;
