@@ -1,0 +1,361 @@
+//! Validation of `apiextensions.k8s.io/v1` CustomResourceDefinitions as
+//! kube's apiextensions-apiserver does it on create: the name is
+//! `<plural>.<group>`, the group a dotted DNS subdomain, names follow the
+//! DNS-1035 rules, exactly one storage version, every version has a
+//! structural schema (see [`crate::schema::structural`]), printer columns,
+//! selectable fields, scale subresource and conversion are well formed.
+//! `singular` and `listKind` are defaulted first (lowercase kind,
+//! `<Kind>List`), as the v1 API does before validating.
+
+use serde_json::Value;
+
+use super::field::{BadValue, FieldError, child, index};
+use super::names::{NameRule, is_dns1035_label, is_dns1123_subdomain};
+use super::object_meta::validate_object_meta_with;
+use crate::schema::structural::{selectable_field, validate_crd_schema};
+
+const PRINTER_COLUMN_TYPES: &str = "boolean,date,integer,number,string";
+const PRINTER_COLUMN_FORMATS: &str = "byte,date,date-time,double,float,int32,int64,password";
+const MAX_SELECTABLE_FIELDS: u64 = 8;
+
+fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Validates a CustomResourceDefinition being created.
+pub fn validate_crd(crd: &Value) -> Vec<FieldError> {
+    let spec = crd.get("spec").unwrap_or(&Value::Null);
+    let group = str_at(spec, "/group");
+    let plural = str_at(spec, "/names/plural");
+    let kind = str_at(spec, "/names/kind");
+
+    let required_name = format!("{plural}.{group}");
+    let name_fn = |name: &str, _prefix: bool| {
+        let mut msgs = NameRule::Dns1123Subdomain.check(name, false);
+        if name != required_name {
+            msgs.push(r#"must be spec.names.plural+"."+spec.group"#.to_owned());
+        }
+        msgs
+    };
+    let mut errs = validate_object_meta_with(crd.get("metadata").unwrap_or(&Value::Null), false, &name_fn, true);
+
+    if group.is_empty() {
+        errs.push(FieldError::required("spec.group", ""));
+    } else {
+        let problems = is_dns1123_subdomain(group);
+        if !problems.is_empty() {
+            errs.push(FieldError::invalid_str("spec.group", group, problems.join(",")));
+        } else if !group.contains('.') {
+            errs.push(FieldError::invalid_str("spec.group", group, "should be a domain with at least one dot"));
+        }
+    }
+    match str_at(spec, "/scope") {
+        "" => errs.push(FieldError::required("spec.scope", "")),
+        "Cluster" | "Namespaced" => {}
+        other => errs.push(FieldError::not_supported(
+            "spec.scope",
+            BadValue::Json(Value::String(other.to_owned())),
+            &["Cluster", "Namespaced"],
+        )),
+    }
+    if spec.get("preserveUnknownFields").and_then(Value::as_bool) == Some(true) {
+        errs.push(FieldError::invalid(
+            "spec.preserveUnknownFields",
+            BadValue::Json(Value::Bool(true)),
+            "cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead",
+        ));
+    }
+
+    let versions: &[Value] = spec.get("versions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for (i, version) in versions.iter().enumerate() {
+        if version.pointer("/schema/openAPIV3Schema").is_none_or(Value::is_null) {
+            errs.push(FieldError::required(
+                format!("spec.versions[{i}].schema.openAPIV3Schema"),
+                "schemas are required",
+            ));
+        }
+    }
+    let mut names_seen: Vec<&str> = Vec::new();
+    let mut unique = true;
+    let mut storage = 0;
+    for (i, version) in versions.iter().enumerate() {
+        let path = index("spec.versions", i);
+        let name = str_at(version, "/name");
+        if version.get("storage").and_then(Value::as_bool) == Some(true) {
+            storage += 1;
+        }
+        if names_seen.contains(&name) {
+            unique = false;
+        }
+        names_seen.push(name);
+        let problems = is_dns1035_label(name);
+        if !problems.is_empty() {
+            errs.push(FieldError::invalid_str(child(&path, "name"), name, problems.join(",")));
+        }
+        validate_version(version, &path, &mut errs);
+    }
+    let versions_value = || match versions {
+        [] => BadValue::Raw("[]apiextensions.CustomResourceDefinitionVersion(nil)".to_owned()),
+        _ => BadValue::Raw(Value::Array(versions.to_vec()).to_string()),
+    };
+    if !unique {
+        errs.push(FieldError::invalid("spec.versions", versions_value(), "must contain unique version names"));
+    }
+    if storage != 1 {
+        errs.push(FieldError::invalid(
+            "spec.versions",
+            versions_value(),
+            "must have exactly one version marked as storage version",
+        ));
+    }
+
+    if plural.is_empty() {
+        errs.push(FieldError::required("spec.names.plural", ""));
+    }
+    if kind.is_empty() {
+        errs.push(FieldError::required("spec.names.kind", ""));
+    }
+    let mut names = spec.get("names").cloned().unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut names {
+        if str_at(spec, "/names/singular").is_empty() {
+            map.insert("singular".to_owned(), Value::String(kind.to_lowercase()));
+        }
+        if str_at(spec, "/names/listKind").is_empty() && !kind.is_empty() {
+            map.insert("listKind".to_owned(), Value::String(format!("{kind}List")));
+        }
+    }
+    validate_names(&names, "spec.names", &mut errs);
+    validate_conversion(spec.get("conversion"), &mut errs);
+    if let Some(accepted) = crd.pointer("/status/acceptedNames") {
+        validate_names(accepted, "status.acceptedNames", &mut errs);
+    }
+    errs
+}
+
+fn validate_names(names: &Value, path: &str, errs: &mut Vec<FieldError>) {
+    let get = |k: &str| str_at(names, &format!("/{k}"));
+    for field in ["plural", "singular"] {
+        let value = get(field);
+        let problems = is_dns1035_label(value);
+        if !value.is_empty() && !problems.is_empty() {
+            errs.push(FieldError::invalid_str(child(path, field), value, problems.join(",")));
+        }
+    }
+    for field in ["kind", "listKind"] {
+        let value = get(field);
+        let problems = is_dns1035_label(&value.to_lowercase());
+        if !value.is_empty() && !problems.is_empty() {
+            errs.push(FieldError::invalid_str(
+                child(path, field),
+                value,
+                format!("may have mixed case, but should otherwise match: {}", problems.join(",")),
+            ));
+        }
+    }
+    for list in ["shortNames", "categories"] {
+        for (i, item) in names.get(list).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let item = item.as_str().unwrap_or_default();
+            let problems = is_dns1035_label(item);
+            if !problems.is_empty() {
+                errs.push(FieldError::invalid_str(index(&child(path, list), i), item, problems.join(",")));
+            }
+        }
+    }
+    if !get("kind").is_empty() && get("kind") == get("listKind") {
+        errs.push(FieldError::invalid_str(
+            child(path, "listKind"),
+            get("listKind"),
+            "kind and listKind may not be the same",
+        ));
+    }
+}
+
+fn validate_version(version: &Value, path: &str, errs: &mut Vec<FieldError>) {
+    let deprecated = version.get("deprecated").and_then(Value::as_bool) == Some(true);
+    if let Some(warning) = version.get("deprecationWarning").and_then(Value::as_str) {
+        let warning_path = child(path, "deprecationWarning");
+        let mut problems = Vec::new();
+        if !deprecated {
+            problems.push("can only be set for deprecated versions".to_owned());
+        } else {
+            if warning.len() > 256 {
+                problems.push("must be <= 256 characters long".to_owned());
+            }
+            if warning.is_empty() {
+                problems.push("must not be an empty string".to_owned());
+            }
+            if let Some((i, _)) = warning.char_indices().find(|(_, c)| c.is_control()) {
+                problems.push(format!(
+                    "must only contain printable UTF-8 characters; non-printable character found at index {i}"
+                ));
+            }
+        }
+        for problem in problems {
+            errs.push(FieldError::invalid_str(&warning_path, warning, problem));
+        }
+    }
+    let status_enabled = version.pointer("/subresources/status").is_some_and(|s| !s.is_null());
+    let schema = version.pointer("/schema/openAPIV3Schema").filter(|s| !s.is_null());
+    if let Some(schema) = schema {
+        errs.extend(validate_crd_schema(schema, &format!("{path}.schema.openAPIV3Schema"), status_enabled));
+    }
+    validate_scale(version.pointer("/subresources/scale"), &child(path, "subresources"), errs);
+    for (i, column) in
+        version.get("additionalPrinterColumns").and_then(Value::as_array).into_iter().flatten().enumerate()
+    {
+        validate_printer_column(column, &index(&child(path, "additionalPrinterColumns"), i), errs);
+    }
+    let selectable: &[Value] =
+        version.get("selectableFields").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    if !selectable.is_empty() {
+        let fields_path = child(path, "selectableFields");
+        let Some(schema) = schema else {
+            errs.push(FieldError::invalid_str(
+                &fields_path,
+                "",
+                "selectableFields may only be set when version.schema.openAPIV3Schema is not included",
+            ));
+            return;
+        };
+        let mut unique: Vec<&str> = Vec::new();
+        for (i, field) in selectable.iter().enumerate() {
+            let json_path_path = child(&index(&fields_path, i), "jsonPath");
+            let json_path = str_at(field, "/jsonPath");
+            if json_path.is_empty() {
+                errs.push(FieldError::required(json_path_path, ""));
+                continue;
+            }
+            if let Err(why) = selectable_field(schema, json_path) {
+                let invalid_path = why.starts_with("is an invalid path");
+                errs.push(FieldError::invalid_str(&json_path_path, json_path, why));
+                if invalid_path {
+                    continue;
+                }
+            }
+            if unique.contains(&json_path) {
+                errs.push(FieldError::duplicate(json_path_path, BadValue::Json(Value::String(json_path.to_owned()))));
+            } else {
+                unique.push(json_path);
+            }
+        }
+        if unique.len() as u64 > MAX_SELECTABLE_FIELDS {
+            errs.push(FieldError::too_many(fields_path, Some(unique.len() as u64), Some(MAX_SELECTABLE_FIELDS)));
+        }
+    }
+}
+
+fn validate_simple_json_path(value: &str, path: &str, errs: &mut Vec<FieldError>) -> bool {
+    if value.is_empty() {
+        errs.push(FieldError::invalid_str(path, value, "must not be empty"));
+        false
+    } else if !value.starts_with('.') {
+        errs.push(FieldError::invalid_str(path, value, "must be a simple json path starting with ."));
+        false
+    } else {
+        true
+    }
+}
+
+fn validate_printer_column(column: &Value, path: &str, errs: &mut Vec<FieldError>) {
+    if str_at(column, "/name").is_empty() {
+        errs.push(FieldError::required(child(path, "name"), ""));
+    }
+    let ty = str_at(column, "/type");
+    if ty.is_empty() {
+        errs.push(FieldError::required(child(path, "type"), format!("must be one of {PRINTER_COLUMN_TYPES}")));
+    } else if !PRINTER_COLUMN_TYPES.split(',').any(|t| t == ty) {
+        errs.push(FieldError::invalid_str(child(path, "type"), ty, format!("must be one of {PRINTER_COLUMN_TYPES}")));
+    }
+    let format = str_at(column, "/format");
+    if !format.is_empty() && !PRINTER_COLUMN_FORMATS.split(',').any(|f| f == format) {
+        errs.push(FieldError::invalid_str(
+            child(path, "format"),
+            format,
+            format!("must be one of {PRINTER_COLUMN_FORMATS}"),
+        ));
+    }
+    // kube names the field by its internal Go name here.
+    let json_path = str_at(column, "/jsonPath");
+    if json_path.is_empty() {
+        errs.push(FieldError::required(child(path, "JSONPath"), ""));
+    } else {
+        validate_simple_json_path(json_path, &child(path, "JSONPath"), errs);
+    }
+}
+
+fn validate_scale(scale: Option<&Value>, path: &str, errs: &mut Vec<FieldError>) {
+    let Some(scale) = scale.filter(|s| !s.is_null()) else { return };
+    for (field, prefix, under) in [
+        ("specReplicasPath", ".spec.", "should be a json path under .spec"),
+        ("statusReplicasPath", ".status.", "should be a json path under .status"),
+    ] {
+        let value = str_at(scale, &format!("/{field}"));
+        let field_path = format!("{path}.scale.{field}");
+        if value.is_empty() {
+            errs.push(FieldError::required(field_path, ""));
+        } else if validate_simple_json_path(value, &field_path, errs) && !value.starts_with(prefix) {
+            errs.push(FieldError::invalid_str(field_path, value, under));
+        }
+    }
+    let selector = str_at(scale, "/labelSelectorPath");
+    let selector_path = format!("{path}.scale.labelSelectorPath");
+    if !selector.is_empty()
+        && validate_simple_json_path(selector, &selector_path, errs)
+        && !selector.starts_with(".spec.")
+        && !selector.starts_with(".status.")
+    {
+        errs.push(FieldError::invalid_str(
+            selector_path,
+            selector,
+            "should be a json path under either .spec or .status",
+        ));
+    }
+}
+
+fn validate_conversion(conversion: Option<&Value>, errs: &mut Vec<FieldError>) {
+    let Some(conversion) = conversion.filter(|c| !c.is_null()) else { return };
+    let strategy = str_at(conversion, "/strategy");
+    match strategy {
+        "" => errs.push(FieldError::required("spec.conversion.strategy", "")),
+        "None" | "Webhook" => {}
+        other => errs.push(FieldError::not_supported(
+            "spec.conversion.strategy",
+            BadValue::Json(Value::String(other.to_owned())),
+            &["None", "Webhook"],
+        )),
+    }
+    let webhook = conversion.get("webhook").filter(|w| !w.is_null());
+    if strategy == "Webhook" {
+        match webhook.and_then(|w| w.get("clientConfig")).filter(|c| !c.is_null()) {
+            None => errs.push(FieldError::required(
+                "spec.conversion.webhookClientConfig",
+                "required when strategy is set to Webhook",
+            )),
+            Some(config) => {
+                if config.get("url").is_some() == config.get("service").is_some() {
+                    errs.push(FieldError::required(
+                        "spec.conversion.webhookClientConfig",
+                        "exactly one of url or service is required",
+                    ));
+                }
+            }
+        }
+        let versions = webhook.and_then(|w| w.get("conversionReviewVersions")).and_then(Value::as_array);
+        if versions.is_none_or(Vec::is_empty) {
+            errs.push(FieldError::required("spec.conversion.conversionReviewVersions", ""));
+        }
+    } else if let Some(webhook) = webhook {
+        if webhook.get("clientConfig").is_some_and(|c| !c.is_null()) {
+            errs.push(FieldError::forbidden(
+                "spec.conversion.webhookClientConfig",
+                "should not be set when strategy is not set to Webhook",
+            ));
+        }
+        if webhook.get("conversionReviewVersions").and_then(Value::as_array).is_some_and(|v| !v.is_empty()) {
+            errs.push(FieldError::forbidden(
+                "spec.conversion.conversionReviewVersions",
+                "should not be set when strategy is not set to Webhook",
+            ));
+        }
+    }
+}
