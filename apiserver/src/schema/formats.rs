@@ -118,7 +118,7 @@ fn is_cidr(value: &str) -> bool {
 /// Standard base64 with padding, as Go's `base64.StdEncoding` decodes it.
 fn is_base64(value: &str) -> bool {
     let bytes = value.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return false;
     }
     let padding = bytes.iter().rev().take_while(|b| **b == b'=').count();

@@ -636,14 +636,12 @@ fn list_and_map_types(s: &Map<String, Value>, ty: &str, path: &str, errs: &mut V
                         ));
                     }
                 }
-                "object" => {
-                    if items.get("x-kubernetes-map-type").and_then(Value::as_str) != Some("atomic") {
-                        errs.push(FieldError::invalid(
-                            child(&child(path, "items"), "x-kubernetes-map-type"),
-                            BadValue::Json(Value::Null),
-                            "must be atomic as item of a list with x-kubernetes-list-type=set",
-                        ));
-                    }
+                "object" if items.get("x-kubernetes-map-type").and_then(Value::as_str) != Some("atomic") => {
+                    errs.push(FieldError::invalid(
+                        child(&child(path, "items"), "x-kubernetes-map-type"),
+                        BadValue::Json(Value::Null),
+                        "must be atomic as item of a list with x-kubernetes-list-type=set",
+                    ));
                 }
                 _ => {}
             }

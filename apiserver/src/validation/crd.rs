@@ -359,3 +359,197 @@ fn validate_conversion(conversion: Option<&Value>, errs: &mut Vec<FieldError>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn widget(mutate: impl FnOnce(&mut Value)) -> Vec<String> {
+        let mut crd = json!({
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.example.com"},
+            "spec": {
+                "group": "example.com",
+                "scope": "Namespaced",
+                "names": {"plural": "widgets", "kind": "Widget"},
+                "versions": [{
+                    "name": "v1",
+                    "served": true,
+                    "storage": true,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [{"name": "Size", "type": "integer", "jsonPath": ".spec.size"}],
+                    "selectableFields": [{"jsonPath": ".spec.color"}],
+                    "schema": {"openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "object", "properties": {
+                                "size": {"type": "integer", "default": 1},
+                                "color": {"type": "string", "enum": ["red", "blue"]},
+                                "ports": {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                                    "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}},
+                            }},
+                            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+                        },
+                    }},
+                }],
+            },
+        });
+        mutate(&mut crd);
+        validate_crd(&crd).iter().map(ToString::to_string).collect()
+    }
+
+    const SCHEMA: &str = "spec.versions[0].schema.openAPIV3Schema";
+
+    /// A change to the valid CRD and the errors it must produce.
+    type Case = (Box<dyn FnOnce(&mut Value)>, Vec<String>);
+
+    #[test]
+    fn a_valid_crd_passes() {
+        assert_eq!(widget(|_| {}), Vec::<String>::new());
+    }
+
+    #[test]
+    fn crd_rules_and_messages() {
+        let cases: Vec<Case> = vec![
+            (
+                Box::new(|c| c["metadata"]["name"] = json!("gadgets.example.com")),
+                vec![r#"metadata.name: Invalid value: "gadgets.example.com": must be spec.names.plural+"."+spec.group"#.into()],
+            ),
+            (
+                Box::new(|c| {
+                    c["metadata"]["name"] = json!("widgets.example");
+                    c["spec"]["group"] = json!("example");
+                }),
+                vec![r#"spec.group: Invalid value: "example": should be a domain with at least one dot"#.into()],
+            ),
+            (
+                Box::new(|c| c["spec"]["scope"] = json!("Global")),
+                vec![r#"spec.scope: Unsupported value: "Global": supported values: "Cluster", "Namespaced""#.into()],
+            ),
+            (Box::new(|c| c["spec"]["scope"] = json!("")), vec!["spec.scope: Required value".into()]),
+            (
+                Box::new(|c| c["spec"]["versions"] = json!([])),
+                vec!["spec.versions: Invalid value: []apiextensions.CustomResourceDefinitionVersion(nil): must have exactly one version marked as storage version".into()],
+            ),
+            (
+                Box::new(|c| c["spec"]["names"] = json!({"plural": "widgets", "singular": "widget", "kind": "Wid get", "listKind": "WidgetList"})),
+                vec![format!(
+                    r#"spec.names.kind: Invalid value: "Wid get": may have mixed case, but should otherwise match: {}"#,
+                    is_dns1035_label("wid get")[0]
+                )],
+            ),
+            (
+                Box::new(|c| c["spec"]["names"]["listKind"] = json!("Widget")),
+                vec![r#"spec.names.listKind: Invalid value: "Widget": kind and listKind may not be the same"#.into()],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"] = Value::Null),
+                vec![
+                    "spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required".into(),
+                    "spec.versions[0].selectableFields: Invalid value: \"\": selectableFields may only be set when version.schema.openAPIV3Schema is not included".into(),
+                ],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["size"] = json!({"default": 1})),
+                vec![format!("{SCHEMA}.properties[spec].properties[size].type: Required value: must not be empty for specified object fields")],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["size"]["default"] = json!("big")),
+                vec![format!(r#"{SCHEMA}.properties[spec].properties[size].default: Invalid value: "string":  in body must be of type integer: "string""#)],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["default"] = json!({"bogus": 1})),
+                vec![format!(r#"{SCHEMA}.properties[spec].default: Invalid value: {{"bogus":1}}: must not have fields that would be pruned"#)],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["metadata"] = json!({"type": "object", "properties": {"labels": {"type": "object"}}})),
+                vec![format!("{SCHEMA}.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified")],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["allOf"] = json!([{"type": "object", "properties": {"extra": {"maxLength": 2}}}])),
+                vec![format!("{SCHEMA}.properties[spec].allOf[0].type: Forbidden: must be empty to be structural")],
+            ),
+            (
+                Box::new(|c| {
+                    c["spec"]["versions"][0]["subresources"] = Value::Null;
+                    c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["anyOf"] = json!([{"properties": {"extra": {"maxLength": 2}}}]);
+                }),
+                vec![format!("{SCHEMA}.properties[extra]: Required value: because it is defined in {SCHEMA}.anyOf[0].properties[extra]")],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["color"]["uniqueItems"] = json!(true)),
+                vec![format!("{SCHEMA}.properties[spec].properties[color].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic")],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["ports"]["x-kubernetes-list-map-keys"] = json!([])),
+                vec![format!("{SCHEMA}.properties[spec].properties[ports].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map")],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["additionalProperties"] = json!({"type": "string"})),
+                vec![
+                    format!(r#"{SCHEMA}: Invalid value: {}: only [Description Type Format Title Maximum ExclusiveMaximum Minimum ExclusiveMinimum MaxLength MinLength Pattern MaxItems MinItems UniqueItems MultipleOf Required Items Properties ExternalDocs Example XPreserveUnknownFields XValidations] fields are allowed at the root of the schema if the status subresource is enabled"#, "{}"),
+                    format!("{SCHEMA}.additionalProperties: Forbidden: must not be used at the root"),
+                    format!("{SCHEMA}.additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive"),
+                ],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["nullable"] = json!(true)),
+                vec![
+                    format!(r#"{SCHEMA}: Invalid value: {}: only [Description Type Format Title Maximum ExclusiveMaximum Minimum ExclusiveMinimum MaxLength MinLength Pattern MaxItems MinItems UniqueItems MultipleOf Required Items Properties ExternalDocs Example XPreserveUnknownFields XValidations] fields are allowed at the root of the schema if the status subresource is enabled"#, "{}"),
+                    format!("{SCHEMA}.nullable: Forbidden: nullable cannot be true at the root"),
+                ],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["additionalPrinterColumns"] = json!([{"name": "X", "type": "color"}])),
+                vec![
+                    r#"spec.versions[0].additionalPrinterColumns[0].type: Invalid value: "color": must be one of boolean,date,integer,number,string"#.into(),
+                    "spec.versions[0].additionalPrinterColumns[0].JSONPath: Required value".into(),
+                ],
+            ),
+            (
+                Box::new(|c| c["spec"]["versions"][0]["selectableFields"] = json!([{"jsonPath": ".spec.nope"}, {"jsonPath": ".spec.size"}, {"jsonPath": ".spec.size"}, {"jsonPath": ".spec.ports"}])),
+                vec![
+                    r#"spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.nope": is an invalid path: does not refer to a valid field (.spec.nope)"#.into(),
+                    r#"spec.versions[0].selectableFields[2].jsonPath: Duplicate value: ".spec.size""#.into(),
+                    r#"spec.versions[0].selectableFields[3].jsonPath: Invalid value: ".spec.ports": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed."#.into(),
+                ],
+            ),
+        ];
+        for (mutate, expected) in cases {
+            let got = widget(mutate);
+            // The root-schema error prints the schema; compare its shape only.
+            let got: Vec<String> = got
+                .into_iter()
+                .map(|e| match e.split_once(": Invalid value: {") {
+                    Some((head, rest)) if rest.contains("fields are allowed at the root") => {
+                        format!("{head}: Invalid value: {{}}: {}", rest.split_once("}: ").map_or("", |(_, t)| t))
+                    }
+                    _ => e,
+                })
+                .collect();
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn storage_and_version_names() {
+        let errs = widget(|c| {
+            let v = c["spec"]["versions"][0].clone();
+            let mut v2 = v.clone();
+            v2["name"] = json!("V2");
+            c["spec"]["versions"] = json!([v, v2]);
+        });
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(
+            errs[0].starts_with(r#"spec.versions[1].name: Invalid value: "V2": a DNS-1035 label must consist of"#),
+            "{}",
+            errs[0]
+        );
+        assert!(
+            errs[1].starts_with("spec.versions: Invalid value: [")
+                && errs[1].ends_with(": must have exactly one version marked as storage version")
+        );
+    }
+}
