@@ -14,6 +14,7 @@ mod formats;
 mod listtype;
 mod prune;
 pub mod structural;
+mod subset;
 mod validate;
 
 use std::collections::BTreeMap;

@@ -479,6 +479,10 @@ mod tests {
                 vec![format!("{SCHEMA}.properties[extra]: Required value: because it is defined in {SCHEMA}.anyOf[0].properties[extra]")],
             ),
             (
+                Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["color"]["pattern"] = json!("(")),
+                vec![format!(r#"{SCHEMA}.properties[spec].properties[color].pattern: Invalid value: "(": must be a valid regular expression, but isn't: error parsing regexp: unclosed group: `(`"#)],
+            ),
+            (
                 Box::new(|c| c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["color"]["uniqueItems"] = json!(true)),
                 vec![format!("{SCHEMA}.properties[spec].properties[color].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic")],
             ),

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::field::{BadValue, FieldError, go_string_slice};
+use super::field::{BadValue, FieldError, go_quote, go_string_slice};
 use super::names::{NameRule, is_dns1123_label, is_qualified_name, is_valid_label_value};
 
 /// kube's limit on the summed length of annotation keys and values.
@@ -25,7 +25,7 @@ fn type_error(path: &str, value: &Value, expected: &str) -> FieldError {
     FieldError::type_invalid(
         path,
         BadValue::Json(Value::String(actual.to_owned())),
-        format!("{path} in body must be of type {expected}: {:?}", actual),
+        format!("{path} in body must be of type {expected}: {}", go_quote(actual)),
     )
 }
 
