@@ -78,6 +78,11 @@ pub enum SchemaError {
 
 pub(super) struct Compiler<'d> {
     definitions: &'d BTreeMap<String, Value>,
+    /// Schemas generated from Go types (built-in kinds) are not
+    /// structural: free-form values (`JSON`, `RawExtension`) are typeless
+    /// or property-less objects, and unions live only in `oneOf`. Such
+    /// nodes accept and keep any value instead of pruning it.
+    lenient: bool,
     nodes: Vec<Node>,
     compiled_definitions: HashMap<String, NodeId>,
 }
@@ -119,8 +124,8 @@ fn strings(obj: &Map<String, Value>, keyword: &str, path: &str) -> Result<Vec<St
 }
 
 impl<'d> Compiler<'d> {
-    pub(super) fn new(definitions: &'d BTreeMap<String, Value>) -> Self {
-        Compiler { definitions, nodes: Vec::new(), compiled_definitions: HashMap::new() }
+    pub(super) fn new(definitions: &'d BTreeMap<String, Value>, lenient: bool) -> Self {
+        Compiler { definitions, lenient, nodes: Vec::new(), compiled_definitions: HashMap::new() }
     }
 
     pub(super) fn into_nodes(self) -> Vec<Node> {
@@ -172,6 +177,15 @@ impl<'d> Compiler<'d> {
             node.reference = Some(self.definition(reference, path)?);
         } else {
             self.parse_structure(obj, path, &mut node)?;
+            if self.lenient
+                && node.properties.is_empty()
+                && node.items.is_none()
+                && node.additional == Additional::Unspecified
+                && (node.types.is_empty() || node.types == ["object"])
+            {
+                node.types.clear();
+                node.preserve_unknown = true;
+            }
         }
         self.nodes[id] = node;
         Ok(id)

@@ -451,3 +451,80 @@ fn recursive_definitions_resolve() {
     let mut extra = json!({"tree": {"children": [{"x": 1}]}});
     assert_eq!(schema.prune(&mut extra), vec!["tree.children[0].x"]);
 }
+
+fn builtin_schema(kind: &str) -> Schema {
+    let info = crate::registry::builtin_resources().into_iter().find(|i| i.kind == kind).unwrap();
+    Schema::compile_with_definitions(&info.schema, &info.schema_definitions).unwrap()
+}
+
+#[test]
+fn builtin_crd_schema_keeps_rdd_crds_intact() {
+    let schema = builtin_schema("CustomResourceDefinition");
+    for crd in rdd_api::crds::all() {
+        let original = serde_json::to_value(crd).unwrap();
+        let mut crd = original.clone();
+        assert_eq!(schema.prune(&mut crd), Vec::<String>::new());
+        schema.apply_defaults(&mut crd);
+        assert_eq!(crd, original);
+        assert_eq!(messages(&schema, &crd), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn builtin_kinds_accept_realistic_objects_unchanged() {
+    let samples = [
+        (
+            "Namespace",
+            json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "rancher-desktop", "uid": "u", "resourceVersion": "5", "creationTimestamp": "2024-01-02T03:04:05Z",
+                "labels": {"kubernetes.io/metadata.name": "rancher-desktop"}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}),
+        ),
+        (
+            "ConfigMap",
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default",
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": "p", "uid": "u", "controller": true}],
+            "managedFields": [{"manager": "kubectl", "operation": "Update", "apiVersion": "v1", "time": "2024-01-02T03:04:05Z",
+                "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:k": {}}}}]},
+            "data": {"k": "v"}, "binaryData": {"b": "aGVsbG8="}, "immutable": false}),
+        ),
+        (
+            "Secret",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"},
+            "type": "Opaque", "data": {"k": "aGVsbG8="}, "stringData": {"x": "y"}}),
+        ),
+        (
+            "Lease",
+            json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l", "namespace": "default"},
+            "spec": {"holderIdentity": "me", "leaseDurationSeconds": 15, "acquireTime": "2024-01-02T03:04:05.123456Z",
+                "renewTime": "2024-01-02T03:04:05.123456Z", "leaseTransitions": 1}}),
+        ),
+        (
+            "Event",
+            json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e.1", "namespace": "default"},
+            "involvedObject": {"kind": "App", "name": "app", "apiVersion": "app.rancherdesktop.io/v1alpha1"},
+            "reason": "Started", "message": "m", "type": "Normal", "count": 2,
+            "firstTimestamp": "2024-01-02T03:04:05Z", "lastTimestamp": "2024-01-02T03:04:06Z",
+            "source": {"component": "rdd"}, "reportingComponent": "rdd", "reportingInstance": "host"}),
+        ),
+    ];
+    for (kind, sample) in samples {
+        let schema = builtin_schema(kind);
+        let mut object = sample.clone();
+        assert_eq!(schema.prune(&mut object), Vec::<String>::new(), "{kind}");
+        schema.apply_defaults(&mut object);
+        assert_eq!(object, sample, "{kind}");
+        assert_eq!(messages(&schema, &object), Vec::<String>::new(), "{kind}");
+    }
+    let events = crate::registry::builtin_resources()
+        .into_iter()
+        .find(|i| i.kind == "Event" && i.group == "events.k8s.io")
+        .unwrap();
+    let schema = Schema::compile_with_definitions(&events.schema, &events.schema_definitions).unwrap();
+    let mut event = json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e", "namespace": "default"},
+        "eventTime": "2024-01-02T03:04:05.000000Z", "reportingController": "rdd", "reportingInstance": "host",
+        "action": "Start", "reason": "Started", "regarding": {"kind": "App", "name": "app"}, "type": "Normal",
+        "series": {"count": 2, "lastObservedTime": "2024-01-02T03:04:05.000000Z"}});
+    assert_eq!(schema.prune(&mut event), Vec::<String>::new());
+    assert_eq!(messages(&schema, &event), Vec::<String>::new());
+}
