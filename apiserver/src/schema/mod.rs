@@ -122,6 +122,22 @@ struct Resolved<'a> {
     default: Option<&'a Value>,
 }
 
+/// The `fieldValidation=Strict` failure for pruned fields, as kube words
+/// it: `strict decoding error: unknown field "spec.foo", unknown field
+/// "spec.bar"`. `None` when nothing was pruned.
+pub fn strict_decoding_error(unknown: &[String]) -> Option<String> {
+    if unknown.is_empty() {
+        return None;
+    }
+    Some(format!("strict decoding error: {}", unknown_field_warnings(unknown).join(", ")))
+}
+
+/// The `fieldValidation=Warn` warnings for pruned fields: one
+/// `unknown field "spec.foo"` each.
+pub fn unknown_field_warnings(unknown: &[String]) -> Vec<String> {
+    unknown.iter().map(|path| format!("unknown field {}", crate::validation::field::go_quote(path))).collect()
+}
+
 /// The JSON type name kube-openapi infers for a decoded value (`integer`
 /// for integral numbers, as kube's JSON decoding yields int64 for them).
 pub fn json_type_name(value: &Value) -> &'static str {

@@ -389,7 +389,14 @@ fn rdd_container_is_defaulted_and_validated() {
         vec![r#"spec.state: Unsupported value: "paused": supported values: "unknown", "running", "created""#]
     );
     let mut with_unknown = json!({"spec": {"state": "running", "bogus": true}, "status": {"name": "web", "nope": 1}});
-    assert_eq!(schema.prune(&mut with_unknown), vec!["spec.bogus", "status.nope"]);
+    let unknown = schema.prune(&mut with_unknown);
+    assert_eq!(unknown, vec!["spec.bogus", "status.nope"]);
+    assert_eq!(
+        strict_decoding_error(&unknown).unwrap(),
+        r#"strict decoding error: unknown field "spec.bogus", unknown field "status.nope""#
+    );
+    assert_eq!(unknown_field_warnings(&unknown[..1]), vec![r#"unknown field "spec.bogus""#]);
+    assert_eq!(strict_decoding_error(&[]), None);
 }
 
 #[test]

@@ -141,7 +141,8 @@ pub fn validate_object_meta_with(
     errs
 }
 
-/// Labels, annotations and ownerReferences: checked on create and update.
+/// Labels, annotations, ownerReferences and managedFields: checked on
+/// create and update.
 fn validate_labels_annotations_owners(meta: &Value, errs: &mut Vec<FieldError>) {
     for (k, v) in string_map(meta, "labels", errs) {
         for msg in is_qualified_name(k) {
@@ -163,6 +164,42 @@ fn validate_labels_annotations_owners(meta: &Value, errs: &mut Vec<FieldError>) 
         errs.push(FieldError::too_long("metadata.annotations", Some(TOTAL_ANNOTATION_SIZE_LIMIT as u64)));
     }
     validate_owner_references(meta, errs);
+    validate_managed_fields(meta, errs);
+}
+
+/// kube's `ValidateManagedFields`.
+fn validate_managed_fields(meta: &Value, errs: &mut Vec<FieldError>) {
+    const FIELD_MANAGER_MAX_LENGTH: u64 = 128;
+    const MAX_SUBRESOURCE_NAME_LENGTH: u64 = 256;
+    let Some(entries) = meta.get("managedFields").and_then(Value::as_array) else { return };
+    for (i, entry) in entries.iter().enumerate() {
+        let path = format!("metadata.managedFields[{i}]");
+        let get = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or_default();
+        let operation = get("operation");
+        if operation != "Apply" && operation != "Update" {
+            errs.push(FieldError::invalid_str(format!("{path}.operation"), operation, "must be `Apply` or `Update`"));
+        }
+        let fields_type = get("fieldsType");
+        if !fields_type.is_empty() && fields_type != "FieldsV1" {
+            errs.push(FieldError::invalid_str(format!("{path}.fieldsType"), fields_type, "must be `FieldsV1`"));
+        }
+        let manager = get("manager");
+        if manager.len() as u64 > FIELD_MANAGER_MAX_LENGTH {
+            errs.push(FieldError::too_long(format!("{path}.manager"), Some(FIELD_MANAGER_MAX_LENGTH)));
+        }
+        for (at, c) in manager.char_indices() {
+            if c.is_control() {
+                errs.push(FieldError::invalid_str(
+                    format!("{path}.manager"),
+                    manager,
+                    format!("invalid character U+{:04X} (at position {at})", c as u32),
+                ));
+            }
+        }
+        if get("subresource").len() as u64 > MAX_SUBRESOURCE_NAME_LENGTH {
+            errs.push(FieldError::too_long(format!("{path}.subresource"), Some(MAX_SUBRESOURCE_NAME_LENGTH)));
+        }
+    }
 }
 
 fn validate_owner_references(meta: &Value, errs: &mut Vec<FieldError>) {
