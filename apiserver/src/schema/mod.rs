@@ -97,9 +97,8 @@ impl Schema {
         let mut nullable = false;
         let mut default = None;
         let mut current = id;
-        // A chain of references is finite: the compiler only creates a
-        // reference node to a definition, and definitions resolve to
-        // structure nodes (cycles go through properties/items, not refs).
+        // Bounded: a cycle made only of references (A → B → A) specifies
+        // no structure, and the walk stops there instead of spinning.
         for _ in 0..64 {
             let node = &self.nodes[current];
             nullable |= node.nullable;
