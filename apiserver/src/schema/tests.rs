@@ -535,3 +535,15 @@ fn builtin_kinds_accept_realistic_objects_unchanged() {
     assert_eq!(schema.prune(&mut event), Vec::<String>::new());
     assert_eq!(messages(&schema, &event), Vec::<String>::new());
 }
+
+#[test]
+fn reference_cycles_terminate() {
+    let mut definitions = std::collections::BTreeMap::new();
+    definitions.insert("A".to_owned(), json!({"$ref": "#/components/schemas/B"}));
+    definitions.insert("B".to_owned(), json!({"$ref": "#/components/schemas/A"}));
+    let schema = Schema::compile_with_definitions(&json!({"$ref": "#/components/schemas/A"}), &definitions).unwrap();
+    let mut value = json!({"x": 1});
+    schema.apply_defaults(&mut value);
+    let _ = schema.prune(&mut value);
+    let _ = schema.validate(&value);
+}

@@ -58,13 +58,6 @@ pub fn validate_crd(crd: &Value) -> Vec<FieldError> {
             &["Cluster", "Namespaced"],
         )),
     }
-    if spec.get("preserveUnknownFields").and_then(Value::as_bool) == Some(true) {
-        errs.push(FieldError::invalid(
-            "spec.preserveUnknownFields",
-            BadValue::Json(Value::Bool(true)),
-            "cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead",
-        ));
-    }
 
     let versions: &[Value] = spec.get("versions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     for (i, version) in versions.iter().enumerate() {
@@ -129,7 +122,52 @@ pub fn validate_crd(crd: &Value) -> Vec<FieldError> {
     if let Some(accepted) = crd.pointer("/status/acceptedNames") {
         validate_names(accepted, "status.acceptedNames", &mut errs);
     }
+    validate_api_approval(crd, group, &mut errs);
+    if spec.get("preserveUnknownFields").and_then(Value::as_bool) == Some(true) {
+        errs.push(FieldError::invalid(
+            "spec.preserveUnknownFields",
+            BadValue::Json(Value::Bool(true)),
+            "cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead",
+        ));
+    }
     errs
+}
+
+const API_APPROVED_ANNOTATION: &str = "api-approved.kubernetes.io";
+
+/// Groups under k8s.io and kubernetes.io need kube's API approval
+/// annotation: a URL, or a reason starting with `unapproved`.
+fn validate_api_approval(crd: &Value, group: &str, errs: &mut Vec<FieldError>) {
+    let protected = group == "k8s.io"
+        || group.ends_with(".k8s.io")
+        || group == "kubernetes.io"
+        || group.ends_with(".kubernetes.io");
+    if !protected {
+        return;
+    }
+    let path = format!("metadata.annotations[{API_APPROVED_ANNOTATION}]");
+    let see = "see https://github.com/kubernetes/enhancements/pull/1111";
+    match crd.pointer("/metadata/annotations").and_then(|a| a.get(API_APPROVED_ANNOTATION)).and_then(Value::as_str) {
+        None => errs.push(FieldError::required(
+            path,
+            format!("protected groups must have approval annotation \"{API_APPROVED_ANNOTATION}\", {see}"),
+        )),
+        Some(value) if value.starts_with("unapproved") => {}
+        Some(value) => {
+            let has_host = value
+                .split_once("://")
+                .is_some_and(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty() && !rest.starts_with('/'));
+            if !has_host {
+                errs.push(FieldError::invalid_str(
+                    path,
+                    value,
+                    format!(
+                        "protected groups must have approval annotation \"{API_APPROVED_ANNOTATION}\" with either a URL or a reason starting with \"unapproved\", {see}"
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 fn validate_names(names: &Value, path: &str, errs: &mut Vec<FieldError>) {
@@ -429,6 +467,24 @@ mod tests {
                 vec![r#"spec.scope: Unsupported value: "Global": supported values: "Cluster", "Namespaced""#.into()],
             ),
             (Box::new(|c| c["spec"]["scope"] = json!("")), vec!["spec.scope: Required value".into()]),
+            (
+                Box::new(|c| {
+                    c["metadata"]["name"] = json!("widgets.x.k8s.io");
+                    c["spec"]["group"] = json!("x.k8s.io");
+                }),
+                vec![r#"metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111"#.into()],
+            ),
+            (
+                Box::new(|c| {
+                    c["metadata"] = json!({"name": "widgets.x.k8s.io", "annotations": {"api-approved.kubernetes.io": "https://github.com/kubernetes/kubernetes/pull/1"}});
+                    c["spec"]["group"] = json!("x.k8s.io");
+                }),
+                vec![],
+            ),
+            (
+                Box::new(|c| c["spec"]["preserveUnknownFields"] = json!(true)),
+                vec!["spec.preserveUnknownFields: Invalid value: true: cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead".into()],
+            ),
             (
                 Box::new(|c| c["spec"]["versions"] = json!([])),
                 vec!["spec.versions: Invalid value: []apiextensions.CustomResourceDefinitionVersion(nil): must have exactly one version marked as storage version".into()],
