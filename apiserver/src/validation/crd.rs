@@ -133,6 +133,31 @@ pub fn validate_crd(crd: &Value) -> Vec<FieldError> {
     errs
 }
 
+/// Validates an update of a CustomResourceDefinition: the create rules on
+/// the new object, plus what may not change — `spec.group` and
+/// `spec.names.plural` always, `spec.scope` and `spec.names.kind` once the
+/// old CRD is Established.
+pub fn validate_crd_update(old: &Value, new: &Value) -> Vec<FieldError> {
+    let mut errs = validate_crd(new);
+    let established = old.pointer("/status/conditions").and_then(Value::as_array).into_iter().flatten().any(|c| {
+        c.get("type").and_then(Value::as_str) == Some("Established")
+            && c.get("status").and_then(Value::as_str) == Some("True")
+    });
+    let mut immutable = |pointer: &str, path: &str| {
+        let (before, after) = (str_at(old, pointer), str_at(new, pointer));
+        if before != after {
+            errs.push(FieldError::invalid_str(path, after, "field is immutable"));
+        }
+    };
+    if established {
+        immutable("/spec/scope", "spec.scope");
+        immutable("/spec/names/kind", "spec.names.kind");
+    }
+    immutable("/spec/group", "spec.group");
+    immutable("/spec/names/plural", "spec.names.plural");
+    errs
+}
+
 const API_APPROVED_ANNOTATION: &str = "api-approved.kubernetes.io";
 
 /// Groups under k8s.io and kubernetes.io need kube's API approval
@@ -591,6 +616,29 @@ mod tests {
                 .collect();
             assert_eq!(got, expected);
         }
+    }
+
+    #[test]
+    fn updates_keep_group_plural_and_established_names() {
+        let old = serde_json::to_value(rdd_api::crds::all().remove(1)).unwrap();
+        let mut new = old.clone();
+        new["spec"]["scope"] = json!("Cluster");
+        assert!(validate_crd_update(&old, &new).is_empty());
+        let mut established = old.clone();
+        established["status"] = json!({"conditions": [{"type": "Established", "status": "True"}]});
+        assert_eq!(
+            validate_crd_update(&established, &new).iter().map(ToString::to_string).collect::<Vec<_>>(),
+            vec![r#"spec.scope: Invalid value: "Cluster": field is immutable"#]
+        );
+        new["spec"]["names"]["plural"] = json!("boxes");
+        let errs: Vec<String> = validate_crd_update(&old, &new).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errs,
+            vec![
+                r#"metadata.name: Invalid value: "containers.containers.rancherdesktop.io": must be spec.names.plural+"."+spec.group"#,
+                r#"spec.names.plural: Invalid value: "boxes": field is immutable"#,
+            ]
+        );
     }
 
     #[test]

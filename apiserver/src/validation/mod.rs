@@ -8,7 +8,7 @@ pub mod field;
 pub mod names;
 pub mod object_meta;
 
-pub use crd::validate_crd;
+pub use crd::{validate_crd, validate_crd_update};
 pub use field::{BadValue, FieldError, FieldErrorKind, causes};
 pub use names::NameRule;
 pub use object_meta::{validate_object_meta, validate_object_meta_update};
