@@ -4,6 +4,7 @@
 //! both they and [`crate::schema`] report with.
 
 pub mod crd;
+mod crd_version;
 pub mod field;
 pub mod names;
 pub mod object_meta;
