@@ -7,10 +7,13 @@ use serde_json::Value;
 
 use super::RequestContext;
 use super::admission::Operation;
-use crate::error::{ApiError, Cause};
+use crate::error::ApiError;
 use crate::registry::Behaviour;
 use crate::request::FieldValidation;
-use crate::validation::{FieldError, NameRule, validate_crd, validate_object_meta, validate_object_meta_update};
+use crate::schema::{strict_decoding_error, unknown_field_warnings};
+use crate::validation::{
+    FieldError, NameRule, causes, validate_crd, validate_crd_update, validate_object_meta, validate_object_meta_update,
+};
 
 /// Validates (and defaults and prunes) `new`; returns the warnings to
 /// send back.
@@ -26,15 +29,14 @@ pub fn validate(
         ApiError::internal(format!("the schema of {} does not compile: {err}", info.group_resource()))
     })?;
     let unknown = schema.prune(new);
-    if !unknown.is_empty() {
-        let listed: Vec<String> = unknown.iter().map(|field| format!("unknown field \"{field}\"")).collect();
-        match ctx.options.field_validation {
-            FieldValidation::Strict => {
-                return Err(ApiError::bad_request(format!("strict decoding error: {}", listed.join(", "))));
+    match ctx.options.field_validation {
+        FieldValidation::Strict => {
+            if let Some(message) = strict_decoding_error(&unknown) {
+                return Err(ApiError::bad_request(message));
             }
-            FieldValidation::Warn => warnings.extend(listed),
-            FieldValidation::Ignore => {}
         }
+        FieldValidation::Warn => warnings.extend(unknown_field_warnings(&unknown)),
+        FieldValidation::Ignore => {}
     }
     if info.is_custom() {
         schema.apply_defaults(new);
@@ -58,16 +60,13 @@ pub fn validate(
     }
     if info.behaviour == Behaviour::CustomResourceDefinition {
         errors.extend(validate_crd(new));
+        if let Some(old) = old {
+            errors.extend(validate_crd_update(old, new));
+        }
     }
     if errors.is_empty() {
         return Ok(warnings);
     }
     let name = new.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let causes = errors
-        .iter()
-        .map(|err| {
-            (err.to_string(), Cause { reason: err.reason().to_owned(), message: err.body(), field: err.path.clone() })
-        })
-        .collect();
-    Err(ApiError::invalid(&info.qualified_kind(), &info.group, &info.kind, &name, causes))
+    Err(ApiError::invalid(&info.qualified_kind(), &info.group, &info.kind, &name, causes(&errors)))
 }

@@ -390,13 +390,14 @@ pub async fn apply_update(
             ));
         }
     }
+    let warnings = admission::admit(plane, ctx, Operation::Update, Some(old), &mut new)?;
+    // After admission: defaulting and pruning decide what really changed.
     if tracks_generation(info)
         && object::generation_relevant(old, info.status_subresource) != object::generation_relevant(&new, info.status_subresource)
     {
         let next = object::generation(old) + 1;
         object::metadata_mut(&mut new).insert("generation".into(), json!(next));
     }
-    let warnings = admission::admit(plane, ctx, Operation::Update, Some(old), &mut new)?;
     if info.behaviour == Behaviour::CustomResourceDefinition {
         lifecycle::accept_crd(plane, Some(old), &mut new)?;
     }

@@ -78,7 +78,9 @@ impl Builtin {
             schema_definitions: Arc::new(definitions),
             printer_columns: Vec::new(),
             selectable_fields: Vec::new(),
+            compiled: Default::default(),
             crd_name: None,
+            compiled: Default::default(),
         }
     }
 }

@@ -9,12 +9,13 @@ mod builtin;
 pub mod crd;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use serde_json::Value;
 
 use crate::error::GroupResource;
+use crate::schema::Schema;
 
 pub use builtin::builtin_resources;
 
@@ -81,9 +82,27 @@ pub struct ResourceInfo {
     pub selectable_fields: Vec<String>,
     /// For custom resources, the name of the defining CRD.
     pub crd_name: Option<String>,
+    /// `schema` compiled for validation, on first use: compiling is not
+    /// free and most kinds are never written.
+    pub compiled: Arc<OnceLock<Result<Arc<Schema>, String>>>,
 }
 
 impl ResourceInfo {
+    /// The compiled validation schema (CRD schemas strictly, built-in
+    /// schemas with their component definitions).
+    pub fn compiled_schema(&self) -> Result<Arc<Schema>, String> {
+        self.compiled
+            .get_or_init(|| {
+                let compiled = if self.is_custom() {
+                    Schema::compile(&self.schema)
+                } else {
+                    Schema::compile_with_definitions(&self.schema, &self.schema_definitions)
+                };
+                compiled.map(Arc::new).map_err(|err| err.to_string())
+            })
+            .clone()
+    }
+
     pub fn group_resource(&self) -> GroupResource {
         GroupResource::new(&self.group, &self.resource)
     }
