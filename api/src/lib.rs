@@ -18,6 +18,7 @@ pub mod crds;
 pub mod duration;
 pub mod image;
 pub mod instance;
+pub mod jsonpath;
 pub mod mirror;
 pub mod volume;
 
