@@ -84,7 +84,7 @@ impl ControlPlane {
     pub async fn handle<B>(self: &Arc<Self>, caller: &Caller, request: Request<B>) -> Response<ResponseBody>
     where
         B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
-        B::Error: std::fmt::Display,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let started = Instant::now();
         let method = request.method().clone();
@@ -100,7 +100,7 @@ impl ControlPlane {
     async fn route<B>(self: &Arc<Self>, caller: &Caller, request: Request<B>) -> Result<Response<ResponseBody>, ApiError>
     where
         B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
-        B::Error: std::fmt::Display,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = request.into_parts();
         let options = QueryOptions::parse(parts.uri.query())?;
@@ -147,7 +147,7 @@ impl ControlPlane {
     ) -> Result<Response<ResponseBody>, ApiError>
     where
         B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
-        B::Error: std::fmt::Display,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let accept = headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok());
         let rendering = body::negotiate(accept).ok_or_else(|| {

@@ -15,6 +15,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use serde_json::json;
+use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 use super::body::Rendering;
@@ -75,7 +76,7 @@ pub fn watch(plane: &Arc<ControlPlane>, ctx: &RequestContext) -> Result<Response
     };
     tokio::spawn(session.run(start, timeout));
     let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
-    let mut response = Response::new(StreamBody::new(stream).boxed());
+    let mut response = Response::new(BodyExt::boxed(StreamBody::new(stream)));
     *response.status_mut() = StatusCode::OK;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(response)

@@ -80,7 +80,6 @@ impl Builtin {
             selectable_fields: Vec::new(),
             compiled: Default::default(),
             crd_name: None,
-            compiled: Default::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! `additionalPrinterColumns` (`custom`).
 
 mod builtin;
+mod custom;
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -65,7 +66,7 @@ pub fn cells(info: &ResourceInfo, object: &Value, now: Timestamp) -> Vec<Value> 
 fn custom_cells(info: &ResourceInfo, object: &Value, now: Timestamp) -> Vec<Value> {
     let mut cells = vec![json!(str_at(object, "/metadata/name"))];
     for c in &info.printer_columns {
-        cells.push(crate::table_custom_cell(&c.json_path, &c.type_, object, now));
+        cells.push(custom::cell(&c.json_path, &c.type_, object, now));
     }
     cells
 }
