@@ -5,7 +5,7 @@
 
 mod field;
 mod label;
-mod validation;
+pub(crate) mod validation;
 
 pub use field::FieldSelector;
 pub use label::LabelSelector;
