@@ -118,7 +118,8 @@ fn is_special(b: u8) -> bool {
     matches!(b, b'=' | b'!' | b'(' | b')' | b',' | b'>' | b'<')
 }
 
-/// Tokenise the whole input. As in kube, a NUL byte ends the input.
+/// Tokenise the whole input. As in kube's lexer, a NUL byte where a token
+/// starts ends the input, and one right after a token is swallowed.
 /// Splits happen only at ASCII bytes, so every literal is valid UTF-8.
 fn lex(s: &str) -> Vec<(Token, String)> {
     let bytes = s.as_bytes();
@@ -153,6 +154,9 @@ fn lex(s: &str) -> Vec<(Token, String)> {
             }
             let literal = &s[start..pos];
             items.push((keyword(literal).unwrap_or(Token::Identifier), literal.to_owned()));
+        }
+        if pos < bytes.len() && bytes[pos] == 0 {
+            pos += 1;
         }
     }
 }

@@ -50,7 +50,8 @@ fn matching_table() {
         ("in in (in)", false),
         ("app in (in,web)", true),
         ("example.com/app", false),
-        ("a=b\0garbage", false),
+        ("a=b \0garbage", false),
+        ("app=\0web", true),
     ];
     for (text, want) in cases {
         let selector = LabelSelector::parse(text).unwrap_or_else(|err| panic!("{text:?}: {err}"));
@@ -89,6 +90,7 @@ fn error_table() {
         ("!", "unable to parse requirement: found '', expected: identifier".to_owned()),
         ("!!a", "unable to parse requirement: found '!', expected: identifier".to_owned()),
         ("a=b c", "found 'c', expected: ',' or 'end of string'".to_owned()),
+        ("a=b\0garbage", "found 'garbage', expected: ',' or 'end of string'".to_owned()),
         ("app=-bad", format!("unable to parse requirement: values[0][app]: Invalid value: \"-bad\": {VALUE_MSG}")),
         (
             "app in (-a,-b)",
@@ -129,5 +131,16 @@ fn never_panics_on_garbage() {
         }
         let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
         let _ = LabelSelector::parse(&String::from_utf8_lossy(&bytes));
+    }
+}
+
+/// kube's selector_test.go TestSelectorParse.
+#[test]
+fn upstream_parse_cases() {
+    for good in ["x=a,y=b,z=c", "", "x!=a,y=b", "x=", "x= ", "x=,z= ", "x= ,z= ", "!x", "x>1", "x>1,z<5"] {
+        assert!(LabelSelector::parse(good).is_ok(), "{good:?}");
+    }
+    for bad in ["x=a||y=b", "x==a==b", "!x=a", "x<a"] {
+        assert!(LabelSelector::parse(bad).is_err(), "{bad:?}");
     }
 }
