@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::body::Rendering;
 use super::response::{ResponseBody, bytes_response, rendered};
-use super::{ControlPlane, RequestContext, object};
+use super::{ControlPlane, RequestContext};
 use crate::error::ApiError;
 use crate::registry::{Behaviour, ResourceInfo};
 use crate::selector::{FieldSelector, LabelSelector};
