@@ -156,7 +156,7 @@ pub fn field_value(object: &Value, path: &str) -> String {
 
 /// Position of a paginated list: the revision of its first page and the
 /// last key returned.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct ContinueToken {
     rv: u64,
     start: String,
