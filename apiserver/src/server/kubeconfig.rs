@@ -112,7 +112,10 @@ pub fn render(server: &str, ca_pem: &str, tokens: &Tokens) -> Result<String, Kub
         ],
         current_context: ROOT_CONTEXT,
     };
-    serde_saphyr::to_string(&config).map_err(|err| KubeconfigError::Render(err.to_string()))
+    // Long values (the CA data) on one plain line, as kubectl writes them:
+    // folded scalars are valid YAML but trip line-oriented tools.
+    let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
+    serde_saphyr::to_string_with_options(&config, options).map_err(|err| KubeconfigError::Render(err.to_string()))
 }
 
 /// Writes the kubeconfig to `path` (0600, atomically), creating its
@@ -186,5 +189,7 @@ mod tests {
         assert_eq!(value["users"][0]["user"]["token"], tokens.root());
         assert_eq!(value["users"][1]["user"]["token"], tokens.user());
         assert_eq!(value["contexts"][1]["context"]["user"], "user");
+        let long_ca = render("https://127.0.0.1:6445", &"x".repeat(300), &tokens).unwrap();
+        assert!(long_ca.lines().any(|line| line.starts_with("    certificate-authority-data: eHh4")), "{long_ca}");
     }
 }

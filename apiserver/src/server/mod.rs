@@ -52,14 +52,13 @@ pub fn json_status(status: StatusCode, value: &serde_json::Value) -> Response<Re
     response
 }
 
+/// A request as the shell hands it to the API.
+pub type ApiRequest = http::Request<hyper::body::Incoming>;
+
 /// The API behind the shell: answers every authenticated request that is
 /// not a health or version request.
 pub trait ApiHandler: Send + Sync + 'static {
-    fn handle(
-        &self,
-        caller: Caller,
-        request: http::Request<hyper::body::Incoming>,
-    ) -> BoxFuture<'static, Response<ResponseBody>>;
+    fn handle(&self, caller: Caller, request: ApiRequest) -> BoxFuture<'static, Response<ResponseBody>>;
 }
 
 /// Why the server could not start.
