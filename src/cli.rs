@@ -71,9 +71,10 @@ pub struct SvcArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SvcCommand {
-    /// Run the service in the foreground: the API server and the in-process
-    /// controllers. The first SIGINT or SIGTERM shuts down gracefully, a
-    /// second one exits at once.
+    /// Run the service in the foreground: API server and in-process controllers.
+    ///
+    /// The first SIGINT or SIGTERM shuts down gracefully, a second one exits
+    /// at once.
     Serve {
         /// Controllers to run: a comma list of `*` (all), names (app, engine)
         /// and -NAME exclusions; empty for the API server alone.

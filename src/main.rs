@@ -54,12 +54,12 @@ fn run(cli: Cli) -> Result<(), CommandError> {
             let env = Environment::from_process().map_err(|err| CommandError::failure(err.to_string()))?;
             let paths = Paths::new(&instance, &env);
             tracing::debug!(instance = %instance, dir = %paths.dir.display(), "resolved instance paths");
-            run_svc(svc.command, instance, paths)
+            run_svc(svc.command, instance, env, paths)
         }
     }
 }
 
-fn run_svc(command: SvcCommand, instance: Instance, paths: Paths) -> Result<(), CommandError> {
+fn run_svc(command: SvcCommand, instance: Instance, env: Environment, paths: Paths) -> Result<(), CommandError> {
     use rdd_commands::svc::{self, command as svc_command};
     let wait_for = |wait: bool, timeout: Duration| Some(timeout).filter(|t| wait && !t.is_zero());
     match command {
@@ -74,16 +74,16 @@ fn run_svc(command: SvcCommand, instance: Instance, paths: Paths) -> Result<(), 
             runtime(true)?.block_on(svc::serve::serve(&instance, &paths, options))
         }
         SvcCommand::Start { wait, timeout } => {
-            client(svc_command::start(&svc::Service::new(instance, paths)?, wait_for(wait, timeout)))
+            client(svc_command::start(&svc::Service::new(instance, env)?, wait_for(wait, timeout)))
         }
         SvcCommand::Stop { wait, timeout } => {
-            client(svc_command::stop(&svc::Service::new(instance, paths)?, wait_for(wait, timeout)))
+            client(svc_command::stop(&svc::Service::new(instance, env)?, wait_for(wait, timeout)))
         }
         SvcCommand::Status { output: format } => {
-            client(svc_command::show_status(&svc::Service::new(instance, paths)?, format))
+            client(svc_command::show_status(&svc::Service::new(instance, env)?, format))
         }
-        SvcCommand::Config => client(svc_command::config(&svc::Service::new(instance, paths)?)),
-        SvcCommand::Delete { timeout } => client(svc_command::remove(&svc::Service::new(instance, paths)?, timeout)),
+        SvcCommand::Config => client(svc_command::config(&svc::Service::new(instance, env)?)),
+        SvcCommand::Delete { timeout } => client(svc_command::remove(&svc::Service::new(instance, env)?, timeout)),
     }
 }
 

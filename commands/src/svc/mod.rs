@@ -13,7 +13,7 @@ pub mod serve;
 pub mod service;
 pub mod status;
 
-use rdd_api::instance::{Instance, Paths};
+use rdd_api::instance::{Environment, Instance};
 
 pub use client::{Context, client_config};
 pub use controllers::{Controller, ControllerSet};
@@ -23,9 +23,10 @@ use crate::CommandError;
 
 /// Starts the instance's service unless it runs, waits until it is ready
 /// (at most [`START_TIMEOUT`]; exit 4 beyond, 130 on Ctrl-C), and returns
-/// the full-access (`root`) client configuration.
-pub async fn ensure_running(instance: &Instance, paths: &Paths) -> Result<kube::Config, CommandError> {
-    let service = Service::new(instance.clone(), paths.clone())?;
+/// the full-access (`root`) client configuration. `env` places the
+/// instance's files (`Environment::from_process()` for the user's).
+pub async fn ensure_running(instance: &Instance, env: &Environment) -> Result<kube::Config, CommandError> {
+    let service = Service::new(instance.clone(), env.clone())?;
     service.ensure_running(START_TIMEOUT).await?;
-    client_config(paths, Context::Root).await
+    client_config(service.paths(), Context::Root).await
 }

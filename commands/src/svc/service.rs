@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use rdd_api::instance::{Instance, Paths};
+use rdd_api::instance::{Environment, Instance, Paths};
 use rdd_apiserver::server::pidfile::{self, PidState};
 
 use super::client::ReadyProbe;
@@ -63,6 +63,7 @@ pub enum StopOutcome {
 #[derive(Clone, Debug)]
 pub struct Service {
     instance: Instance,
+    env: Environment,
     paths: Paths,
     program: PathBuf,
 }
@@ -78,13 +79,14 @@ async fn pause(delay: &mut Duration) -> Result<(), CommandError> {
 }
 
 impl Service {
-    /// The service of `instance`, started (when needed) from this very
-    /// executable.
-    pub fn new(instance: Instance, paths: Paths) -> Result<Service, CommandError> {
+    /// The service of `instance` with the files `env` places, started
+    /// (when needed) from this very executable.
+    pub fn new(instance: Instance, env: Environment) -> Result<Service, CommandError> {
         let program = std::env::current_exe().map_err(|err| {
             CommandError::failure(format!("cannot find the rdd executable to start the service: {err}"))
         })?;
-        Ok(Service { instance, paths, program })
+        let paths = Paths::new(&instance, &env);
+        Ok(Service { instance, env, paths, program })
     }
 
     /// Starts the service from another `rdd` executable (tests).
@@ -138,7 +140,9 @@ impl Service {
 
     /// `rdd --instance S svc serve`, detached: its own session (no
     /// terminal signals reach it), stdin closed, output to the rotated
-    /// log files.
+    /// log files. The child gets the variables that place the instance's
+    /// files from this service's environment, so both sides always agree
+    /// on the paths.
     fn spawn(&self) -> Result<Child, CommandError> {
         let (stdout, stderr) = logs::open_fresh(&self.paths)?;
         let mut command = std::process::Command::new(&self.program);
@@ -150,7 +154,18 @@ impl Service {
             .args(["svc", "serve"])
             .stdin(Stdio::null())
             .stdout(stdout)
-            .stderr(stderr);
+            .stderr(stderr)
+            .env("HOME", &self.env.home);
+        for (name, value) in [
+            ("XDG_DATA_HOME", &self.env.xdg_data_home),
+            ("XDG_STATE_HOME", &self.env.xdg_state_home),
+            ("RDD_LOG_DIR", &self.env.rdd_log_dir),
+        ] {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
         // SAFETY: setsid() is async-signal-safe and touches no memory of
         // the parent, as required between fork and exec.
         unsafe {
