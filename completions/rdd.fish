@@ -42,20 +42,124 @@ complete -c rdd -n "__fish_rdd_needs_command" -f -a "crds" -d 'Print the CustomR
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "version" -d 'Print the version'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
 warn\t''
 info\t''
 debug\t''
 trace\t''"
-complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -l log-format -d 'Log line format' -r -f -a "text\t''
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -l log-format -d 'Log line format' -r -f -a "text\t''
 json\t''"
-complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -s h -l help -d 'Print help'
-complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -s V -l version -d 'Print version'
-complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -f -a "paths" -d 'Print the files and directories this instance uses'
-complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from paths help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "serve" -d 'Run the service in the foreground: API server and in-process controllers'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "start" -d 'Start the service in the background and wait until it is ready'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "stop" -d 'Stop the background service (graceful shutdown) and wait until it is gone'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "status" -d 'Show whether the instance exists and its service runs'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "config" -d 'Print the instance\'s kubeconfig (contexts root and the read-only user)'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "logs" -d 'Print the service\'s log'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "delete" -d 'Stop the service, then remove all of the instance\'s files'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "paths" -d 'Print the files and directories this instance uses'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and not __fish_seen_subcommand_from serve start stop status config logs delete paths help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from serve" -l controllers -d 'Controllers to run: a comma list of `*` (all), names (app, engine) and -NAME exclusions; empty for the API server alone' -r
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from serve" -l port -d 'Listen on exactly this port [default: 6443 + instance index, or a free port when that one is taken]' -r
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from serve" -l bind -d 'Listen on this address instead of 127.0.0.1. Any non-loopback address makes the API reachable from other machines' -r
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from serve" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from serve" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from serve" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from start" -l wait -d 'Wait until the service is ready; --wait=false returns once it is started' -r -f -a "true\t''
+false\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from start" -l timeout -d 'Longest wait for readiness (exit 4 beyond it); 0 does not wait' -r
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from start" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from start" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from start" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from stop" -l wait -d 'Wait until the service has exited; --wait=false returns once it is signalled' -r -f -a "true\t''
+false\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from stop" -l timeout -d 'Longest wait for the service to exit (exit 4 beyond it); 0 does not wait' -r
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from stop" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from stop" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from stop" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from status" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from status" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from status" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from config" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from config" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from config" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from config" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from logs" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from logs" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from logs" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Keep printing new lines until interrupted'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from delete" -l timeout -d 'Longest wait for the service to exit (exit 4 beyond it, nothing removed)' -r
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from delete" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from delete" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from delete" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 shell\t''"
@@ -71,6 +175,13 @@ always\t''
 never\t''"
 complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -s h -l help -d 'Print help'
 complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from paths" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Run the service in the foreground: API server and in-process controllers'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start the service in the background and wait until it is ready'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the background service (graceful shutdown) and wait until it is gone'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether the instance exists and its service runs'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "config" -d 'Print the instance\'s kubeconfig (contexts root and the read-only user)'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Print the service\'s log'
+complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Stop the service, then remove all of the instance\'s files'
 complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "paths" -d 'Print the files and directories this instance uses'
 complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rdd -n "__fish_rdd_using_subcommand crds" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
@@ -114,4 +225,11 @@ complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcom
 complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "completion" -d 'Print a shell completion script'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "version" -d 'Print the version'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "serve" -d 'Run the service in the foreground: API server and in-process controllers'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "start" -d 'Start the service in the background and wait until it is ready'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "stop" -d 'Stop the background service (graceful shutdown) and wait until it is gone'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "status" -d 'Show whether the instance exists and its service runs'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "config" -d 'Print the instance\'s kubeconfig (contexts root and the read-only user)'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "logs" -d 'Print the service\'s log'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "delete" -d 'Stop the service, then remove all of the instance\'s files'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "paths" -d 'Print the files and directories this instance uses'

@@ -1,13 +1,19 @@
 //! The command line of `rdd` (clap derive). Only commands that work are
 //! defined here; each one's logic lives in the `rdd-commands` crate.
 
+use std::net::IpAddr;
+use std::time::Duration;
+
 use clap::builder::PossibleValuesParser;
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use clap_complete::Shell;
 use rdd_api::instance::{DEFAULT_INSTANCE, PathKey};
 use rdd_commands::color::ColorChoice;
+use rdd_commands::duration::parse_duration;
 use rdd_commands::logging::{LogFormat, LogLevel};
 use rdd_commands::paths::PathsFormat;
+use rdd_commands::svc::ControllerSet;
+use rdd_commands::svc::status::StatusFormat;
 
 /// Rancher Desktop daemon: a local Kubernetes-compatible control plane that
 /// runs a container engine and mirrors its containers, images and volumes.
@@ -53,7 +59,7 @@ pub enum Command {
 impl Command {
     /// Long-running commands log at info by default, with timestamps.
     pub fn is_long_running(&self) -> bool {
-        false
+        matches!(self, Command::Svc(SvcArgs { command: SvcCommand::Serve { .. } }))
     }
 }
 
@@ -65,6 +71,64 @@ pub struct SvcArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SvcCommand {
+    /// Run the service in the foreground: API server and in-process controllers.
+    ///
+    /// The first SIGINT or SIGTERM shuts down gracefully, a second one exits
+    /// at once.
+    Serve {
+        /// Controllers to run: a comma list of `*` (all), names (app, engine)
+        /// and -NAME exclusions; empty for the API server alone.
+        #[arg(long, value_name = "SPEC", default_value = "*", value_parser = ControllerSet::parse)]
+        controllers: ControllerSet,
+        /// Listen on exactly this port [default: 6443 + instance index, or a
+        /// free port when that one is taken].
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
+        /// Listen on this address instead of 127.0.0.1. Any non-loopback
+        /// address makes the API reachable from other machines.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<IpAddr>,
+    },
+    /// Start the service in the background and wait until it is ready.
+    Start {
+        /// Wait until the service is ready; --wait=false returns once it is started.
+        #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+              default_missing_value = "true", action = ArgAction::Set)]
+        wait: bool,
+        /// Longest wait for readiness (exit 4 beyond it); 0 does not wait.
+        #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+        timeout: Duration,
+    },
+    /// Stop the background service (graceful shutdown) and wait until it is gone.
+    Stop {
+        /// Wait until the service has exited; --wait=false returns once it is signalled.
+        #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+              default_missing_value = "true", action = ArgAction::Set)]
+        wait: bool,
+        /// Longest wait for the service to exit (exit 4 beyond it); 0 does not wait.
+        #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+        timeout: Duration,
+    },
+    /// Show whether the instance exists and its service runs.
+    Status {
+        /// Output format.
+        #[arg(short = 'o', long, value_name = "FORMAT", default_value = "text")]
+        output: StatusFormat,
+    },
+    /// Print the instance's kubeconfig (contexts root and the read-only user).
+    Config,
+    /// Print the service's log.
+    Logs {
+        /// Keep printing new lines until interrupted.
+        #[arg(short = 'f', long)]
+        follow: bool,
+    },
+    /// Stop the service, then remove all of the instance's files.
+    Delete {
+        /// Longest wait for the service to exit (exit 4 beyond it, nothing removed).
+        #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+        timeout: Duration,
+    },
     /// Print the files and directories this instance uses.
     Paths {
         /// Print only this path.

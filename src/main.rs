@@ -5,6 +5,7 @@
 mod cli;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use rdd_api::instance::{Environment, Instance, PathKey, Paths};
@@ -49,15 +50,54 @@ fn run(cli: Cli) -> Result<(), CommandError> {
             clap_complete::generate(shell, &mut Cli::command(), "rdd", &mut script);
             output::print(&String::from_utf8_lossy(&script))
         }
-        Command::Svc(svc) => match svc.command {
-            SvcCommand::Paths { key, output: format } => {
-                let env = Environment::from_process().map_err(|err| CommandError::failure(err.to_string()))?;
-                let paths = Paths::new(&instance, &env);
-                tracing::debug!(instance = %instance, dir = %paths.dir.display(), "resolved instance paths");
-                // clap already restricted KEY to the valid names.
-                let key = key.as_deref().and_then(PathKey::parse);
-                output::print(&rdd_commands::paths::render(&paths, key, format))
-            }
-        },
+        Command::Svc(svc) => {
+            let env = Environment::from_process().map_err(|err| CommandError::failure(err.to_string()))?;
+            let paths = Paths::new(&instance, &env);
+            tracing::debug!(instance = %instance, dir = %paths.dir.display(), "resolved instance paths");
+            run_svc(svc.command, instance, env, paths)
+        }
     }
+}
+
+fn run_svc(command: SvcCommand, instance: Instance, env: Environment, paths: Paths) -> Result<(), CommandError> {
+    use rdd_commands::svc::{self, command as svc_command};
+    let wait_for = |wait: bool, timeout: Duration| Some(timeout).filter(|t| wait && !t.is_zero());
+    match command {
+        SvcCommand::Paths { key, output: format } => {
+            // clap already restricted KEY to the valid names.
+            let key = key.as_deref().and_then(PathKey::parse);
+            output::print(&rdd_commands::paths::render(&paths, key, format))
+        }
+        SvcCommand::Logs { follow } => svc::logs::print(&paths, follow),
+        SvcCommand::Serve { controllers, port, bind } => {
+            let options = svc::serve::ServeOptions { controllers, port, bind };
+            runtime(true)?.block_on(svc::serve::serve(&instance, &paths, options))
+        }
+        SvcCommand::Start { wait, timeout } => {
+            client(svc_command::start(&svc::Service::new(instance, env)?, wait_for(wait, timeout)))
+        }
+        SvcCommand::Stop { wait, timeout } => {
+            client(svc_command::stop(&svc::Service::new(instance, env)?, wait_for(wait, timeout)))
+        }
+        SvcCommand::Status { output: format } => {
+            client(svc_command::show_status(&svc::Service::new(instance, env)?, format))
+        }
+        SvcCommand::Config => client(svc_command::config(&svc::Service::new(instance, env)?)),
+        SvcCommand::Delete { timeout } => client(svc_command::remove(&svc::Service::new(instance, env)?, timeout)),
+    }
+}
+
+/// Runs a client command's future to completion.
+fn client(future: impl Future<Output = Result<(), CommandError>>) -> Result<(), CommandError> {
+    runtime(false)?.block_on(future)
+}
+
+/// A multi-threaded runtime for the service, a single thread for clients.
+fn runtime(service: bool) -> Result<tokio::runtime::Runtime, CommandError> {
+    let mut builder = if service {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build().map_err(|err| CommandError::failure(format!("cannot start the async runtime: {err}")))
 }

@@ -45,8 +45,8 @@ setup_file() {
     assert_output --partial "unexpected argument '--frobnicate'"
 }
 
-@test "svc help lists only paths" {
+@test "svc help lists the service commands" {
     run -0 rdd svc --help
     commands=$(sed -n '/^Commands:/,/^$/p' <<<"${output}" | awk 'NR > 1 && NF { print $1 }' | paste -sd' ')
-    assert_equal "${commands}" "paths help"
+    assert_equal "${commands}" "serve start stop status config logs delete paths help"
 }
