@@ -1,0 +1,132 @@
+//! Cases from kube's own strategic-merge-patch test table
+//! (`strategicMergePatchRawTestCases`), restated as JSON: each applies a
+//! patch to a live object and expects kube's result, order included. The
+//! schema is kube's test type `MergeItem`, keyed by field name.
+
+use serde_json::{Value, json};
+
+use crate::patch::{FieldMeta, PatchMeta, PatchStrategy};
+
+/// The struct tags of kube's `MergeItem` test type.
+struct MergeItemMeta;
+
+impl PatchMeta for MergeItemMeta {
+    fn field(&self, _api_version: &str, _kind: &str, path: &[&str]) -> FieldMeta {
+        let merge = |key: Option<&str>, retain_keys: bool| FieldMeta {
+            strategy: PatchStrategy::Merge,
+            retain_keys,
+            merge_key: key.map(str::to_owned),
+        };
+        match path.last().copied() {
+            Some("mergingList" | "mergeItemPtr") => merge(Some("name"), false),
+            Some("mergingIntList") => merge(None, false),
+            Some("retainKeysMergingList") => merge(Some("name"), true),
+            Some("replacingItem") => FieldMeta { strategy: PatchStrategy::Replace, ..FieldMeta::default() },
+            _ => FieldMeta::default(),
+        }
+    }
+}
+
+fn apply(current: Value, patch: Value) -> Value {
+    super::apply(&current, patch.to_string().as_bytes(), &MergeItemMeta).unwrap_or_else(|err| panic!("{patch}: {err}"))
+}
+
+#[test]
+fn kube_raw_fixtures() {
+    let cases = [
+        (
+            "nested patch merge with empty list (three-way)",
+            json!({"name": "hi", "mergingList": [{"name": "hello2"}]}),
+            json!({"$setElementOrder/mergingList": [{"name": "hello"}, {"name": "doesntexist"}], "mergingList": [{"name": "hello"}]}),
+            json!({"name": "hi", "mergingList": [{"name": "hello"}, {"name": "hello2"}]}),
+        ),
+        (
+            "nested patch merge with empty list (two-way)",
+            json!({"name": "hi"}),
+            json!({"mergingList": [{"name": "hello"}, {"$patch": "delete", "name": "doesntexist"}]}),
+            json!({"name": "hi", "mergingList": [{"name": "hello"}]}),
+        ),
+        (
+            "delete items in lists of scalars",
+            json!({"mergingIntList": [1, 2, 3, 4]}),
+            json!({"$setElementOrder/mergingIntList": [1, 2], "$deleteFromPrimitiveList/mergingIntList": [3]}),
+            json!({"mergingIntList": [1, 2, 4]}),
+        ),
+        (
+            "delete all duplicate items in lists of scalars",
+            json!({"mergingIntList": [1, 2, 3, 3, 4]}),
+            json!({"$setElementOrder/mergingIntList": [1, 2], "$deleteFromPrimitiveList/mergingIntList": [3]}),
+            json!({"mergingIntList": [1, 2, 4]}),
+        ),
+        (
+            "add and delete items in lists of scalars (two-way)",
+            json!({"mergingIntList": [1, 2, 3]}),
+            json!({"$setElementOrder/mergingIntList": [1, 2, 4], "$deleteFromPrimitiveList/mergingIntList": [3], "mergingIntList": [4]}),
+            json!({"mergingIntList": [1, 2, 4]}),
+        ),
+        (
+            "merge lists of maps",
+            json!({"mergingList": [{"name": 1, "other": "a"}, {"name": 2, "value": 2, "other": "b"}]}),
+            json!({
+                "$setElementOrder/mergingList": [{"name": 4}, {"name": 1}, {"name": 2}, {"name": 3}],
+                "mergingList": [{"name": 4, "value": 4}, {"name": 3, "value": 3}]
+            }),
+            json!({"mergingList": [
+                {"name": 4, "value": 4}, {"name": 1, "other": "a"}, {"name": 2, "value": 2, "other": "b"}, {"name": 3, "value": 3}
+            ]}),
+        ),
+        (
+            "merge lists of maps with conflict",
+            json!({"mergingList": [{"name": 1, "other": "a"}, {"name": 2, "value": 3, "other": "b"}]}),
+            json!({
+                "$setElementOrder/mergingList": [{"name": 1}, {"name": 2}, {"name": 3}],
+                "mergingList": [{"name": 2, "value": 2}, {"name": 3, "value": 3}]
+            }),
+            json!({"mergingList": [{"name": 1, "other": "a"}, {"name": 2, "value": 2, "other": "b"}, {"name": 3, "value": 3}]}),
+        ),
+        (
+            "add field to map in merging list with conflict",
+            json!({"mergingList": [{"name": 1, "other": "a"}, {"name": 3, "value": 2, "other": "b"}]}),
+            json!({
+                "$setElementOrder/mergingList": [{"name": 1}, {"name": 2}],
+                "mergingList": [{"name": 1, "value": 1}, {"name": 2, "value": 2}]
+            }),
+            json!({"mergingList": [
+                {"name": 1, "value": 1, "other": "a"}, {"name": 2, "value": 2}, {"name": 3, "value": 2, "other": "b"}
+            ]}),
+        ),
+        (
+            "replace map field value in merging list",
+            json!({"mergingList": [{"name": 1, "value": 1, "other": "a"}, {"name": 2, "value": 2, "other": "b"}]}),
+            json!({"$setElementOrder/mergingList": [{"name": 1}, {"name": 2}], "mergingList": [{"name": 1, "value": "a"}]}),
+            json!({"mergingList": [{"name": 1, "value": "a", "other": "a"}, {"name": 2, "value": 2, "other": "b"}]}),
+        ),
+        (
+            "delete map from merging list",
+            json!({"mergingList": [{"name": 1}, {"name": 2, "other": "b"}]}),
+            json!({"$setElementOrder/mergingList": [{"name": 2}], "mergingList": [{"name": 1, "$patch": "delete"}]}),
+            json!({"mergingList": [{"name": 2, "other": "b"}]}),
+        ),
+        (
+            "delete missing map from merging list with conflict",
+            json!({"mergingList": [{"name": 3, "other": "a"}]}),
+            json!({
+                "$setElementOrder/mergingList": [{"name": 2}],
+                "mergingList": [{"name": 2}, {"name": 1, "$patch": "delete"}]
+            }),
+            json!({"mergingList": [{"name": 2}, {"name": 3, "other": "a"}]}),
+        ),
+        (
+            "add map and delete map from merging list",
+            json!({"mergingList": [{"name": 1}, {"name": 2, "other": "b"}, {"name": 4, "other": "c"}]}),
+            json!({
+                "$setElementOrder/mergingList": [{"name": 2}, {"name": 3}],
+                "mergingList": [{"name": 3}, {"name": 1, "$patch": "delete"}]
+            }),
+            json!({"mergingList": [{"name": 2, "other": "b"}, {"name": 4, "other": "c"}, {"name": 3}]}),
+        ),
+    ];
+    for (name, current, patch, want) in cases {
+        assert_eq!(apply(current, patch), want, "{name}");
+    }
+}
