@@ -125,6 +125,72 @@ fn kube_raw_fixtures() {
             }),
             json!({"mergingList": [{"name": 2, "other": "b"}, {"name": 4, "other": "c"}, {"name": 3}]}),
         ),
+        (
+            "retainKeys map changes a field in a nested map with conflict",
+            json!({"retainKeysMap": {"name": "foo", "value": "bar", "simpleMap": {"key1": "new", "key2": "b", "key3": "c"}}}),
+            json!({"retainKeysMap": {"$retainKeys": ["name", "simpleMap", "value"], "simpleMap": {"key1": "modified"}}}),
+            json!({"retainKeysMap": {"name": "foo", "value": "bar", "simpleMap": {"key1": "modified", "key2": "b", "key3": "c"}}}),
+        ),
+        (
+            "retainKeys map nested non-merging list with no change with conflict",
+            json!({"retainKeysMap": {"name": "foo", "nonMergingList": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}),
+            json!({"retainKeysMap": {
+                "$retainKeys": ["name", "nonMergingList", "value"], "value": "bar",
+                "nonMergingList": [{"name": "a"}, {"name": "b"}]
+            }}),
+            json!({"retainKeysMap": {"name": "foo", "value": "bar", "nonMergingList": [{"name": "a"}, {"name": "b"}]}}),
+        ),
+        (
+            "retainKeys map delete nested non-merging list with conflict",
+            json!({"retainKeysMap": {"name": "foo", "nonMergingList": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}),
+            json!({"retainKeysMap": {"$retainKeys": ["name", "value"], "value": "bar", "nonMergingList": null}}),
+            json!({"retainKeysMap": {"name": "foo", "value": "bar"}}),
+        ),
+        (
+            "retainKeys map nested merging int list with no change",
+            json!({"retainKeysMap": {"name": "foo", "mergingIntList": [1, 2, 3]}}),
+            json!({"retainKeysMap": {
+                "$retainKeys": ["mergingIntList", "name", "value"], "$setElementOrder/mergingIntList": [1, 2], "value": "bar"
+            }}),
+            json!({"retainKeysMap": {"name": "foo", "value": "bar", "mergingIntList": [1, 2, 3]}}),
+        ),
+        (
+            "retainKeys map adds an item in nested merging int list",
+            json!({"retainKeysMap": {"name": "foo", "mergingIntList": [1, 2, 3]}}),
+            json!({"retainKeysMap": {
+                "$setElementOrder/mergingIntList": [1, 2, 4], "$retainKeys": ["mergingIntList", "name"], "mergingIntList": [4]
+            }}),
+            json!({"retainKeysMap": {"name": "foo", "mergingIntList": [1, 2, 4, 3]}}),
+        ),
+        (
+            "retainKeys map adds an item and deletes an item in nested merging int list",
+            json!({"retainKeysMap": {"name": "foo", "mergingIntList": [1, 2, 3, 4]}}),
+            json!({"retainKeysMap": {
+                "$retainKeys": ["mergingIntList", "name"], "mergingIntList": [5],
+                "$deleteFromPrimitiveList/mergingIntList": [2], "$setElementOrder/mergingIntList": [1, 3, 5]
+            }}),
+            json!({"retainKeysMap": {"name": "foo", "mergingIntList": [1, 3, 5, 4]}}),
+        ),
+        (
+            "retainKeys map adds an item in nested merging list",
+            json!({"retainKeysMap": {"name": "foo", "mergingList": [{"name": "a"}, {"name": "b"}, {"name": "x"}]}}),
+            json!({"retainKeysMap": {
+                "$retainKeys": ["mergingList", "name"],
+                "$setElementOrder/mergingList": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+                "mergingList": [{"name": "c"}]
+            }}),
+            json!({"retainKeysMap": {"name": "foo", "mergingList": [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"name": "x"}]}}),
+        ),
+        (
+            "retainKeys map deletes an item in nested merging list",
+            json!({"retainKeysMap": {"name": "foo", "mergingList": [{"name": "a"}, {"name": "b"}, {"name": "x"}]}}),
+            json!({"retainKeysMap": {
+                "$retainKeys": ["mergingList", "name"],
+                "$setElementOrder/mergingList": [{"name": "a"}],
+                "mergingList": [{"name": "b", "$patch": "delete"}]
+            }}),
+            json!({"retainKeysMap": {"name": "foo", "mergingList": [{"name": "a"}, {"name": "x"}]}}),
+        ),
     ];
     for (name, current, patch, want) in cases {
         assert_eq!(apply(current, patch), want, "{name}");
