@@ -196,3 +196,92 @@ fn kube_raw_fixtures() {
         assert_eq!(apply(current, patch), want, "{name}");
     }
 }
+
+fn named(names: &[i64]) -> Value {
+    Value::Array(names.iter().map(|n| json!({"name": n})).collect())
+}
+
+#[test]
+fn kube_order_fixtures() {
+    let cases = [
+        (
+            "add field to map in merging list by pointer with conflict",
+            json!({"mergeItemPtr": [
+                {"name": 1, "other": "a", "mergeItemPtr": [{"name": 1, "value": "a"}, {"name": 2, "value": 2, "other": "b"}]},
+                {"name": 2, "other": "b"}
+            ]}),
+            json!({
+                "$setElementOrder/mergeItemPtr": [{"name": 1}, {"name": 2}],
+                "mergeItemPtr": [{
+                    "$setElementOrder/mergeItemPtr": [{"name": 1}, {"name": 2}],
+                    "name": 1,
+                    "mergeItemPtr": [{"name": 1, "value": 1}]
+                }]
+            }),
+            json!({"mergeItemPtr": [
+                {"name": 1, "other": "a", "mergeItemPtr": [{"name": 1, "value": 1}, {"name": 2, "value": 2, "other": "b"}]},
+                {"name": 2, "other": "b"}
+            ]}),
+        ),
+        (
+            "merge lists of scalars",
+            json!({"mergingIntList": [1, 2, 4]}),
+            json!({"$setElementOrder/mergingIntList": [1, 2, 3], "mergingIntList": [3]}),
+            json!({"mergingIntList": [1, 2, 3, 4]}),
+        ),
+        (
+            "add an item in a list of primitives and preserve order",
+            json!({"mergingIntList": [1, 4, 2]}),
+            json!({"$setElementOrder/mergingIntList": [3, 1, 2], "mergingIntList": [3]}),
+            json!({"mergingIntList": [3, 1, 4, 2]}),
+        ),
+        (
+            "delete an item in a list of primitives and preserve order",
+            json!({"mergingIntList": [1, 2, 3]}),
+            json!({"$setElementOrder/mergingIntList": [2, 1], "$deleteFromPrimitiveList/mergingIntList": [3]}),
+            json!({"mergingIntList": [2, 1]}),
+        ),
+        (
+            "add multiple items in a int list and preserve order",
+            json!({"mergingIntList": [1, 2]}),
+            json!({"$setElementOrder/mergingIntList": [1, 4, 2, 3], "mergingIntList": [4, 3]}),
+            json!({"mergingIntList": [1, 4, 2, 3]}),
+        ),
+        (
+            "delete an item in a list and preserve order",
+            json!({"mergingList": [{"name": 1, "other": "a"}, {"name": 2, "value": 2, "other": "b"}, {"name": 3, "value": 3}]}),
+            json!({"$setElementOrder/mergingList": [{"name": 2}, {"name": 1}], "mergingList": [{"name": 3, "$patch": "delete"}]}),
+            json!({"mergingList": [{"name": 2, "value": 2, "other": "b"}, {"name": 1, "other": "a"}]}),
+        ),
+        (
+            "change an item in a list and preserve order",
+            json!({"mergingList": [{"name": 1, "other": "a"}, {"name": 2, "value": 2, "other": "b"}, {"name": 3, "value": 3}]}),
+            json!({"$setElementOrder/mergingList": [{"name": 2}, {"name": 3}, {"name": 1}], "mergingList": [{"name": 3, "value": "x"}]}),
+            json!({"mergingList": [{"name": 2, "value": 2, "other": "b"}, {"name": 3, "value": "x"}, {"name": 1, "other": "a"}]}),
+        ),
+        (
+            "add and delete an item in a list and preserve order",
+            json!({"mergingList": [{"name": 1, "other": "a"}, {"name": 2, "value": 2, "other": "b"}, {"name": 3, "value": 3}]}),
+            json!({
+                "$setElementOrder/mergingList": [{"name": 4}, {"name": 2}, {"name": 1}],
+                "mergingList": [{"name": 4, "value": 4}, {"name": 3, "$patch": "delete"}]
+            }),
+            json!({"mergingList": [{"name": 4, "value": 4}, {"name": 2, "value": 2, "other": "b"}, {"name": 1, "other": "a"}]}),
+        ),
+        (
+            "set elements order in a list with server-only items 2",
+            json!({"mergingList": named(&[1, 2, 9, 3, 4])}),
+            json!({"$setElementOrder/mergingList": named(&[2, 1, 4, 3])}),
+            json!({"mergingList": named(&[2, 1, 9, 4, 3])}),
+        ),
+        (
+            "set elements order in a list with server-only items 3",
+            json!({"mergingList": named(&[1, 2, 7, 9, 8, 3, 4])}),
+            json!({"$setElementOrder/mergingList": named(&[2, 1, 4, 3])}),
+            json!({"mergingList": named(&[2, 1, 7, 9, 8, 4, 3])}),
+        ),
+    ];
+    for (name, current, patch, want) in cases {
+        assert_eq!(apply(current, patch), want, "{name}");
+    }
+}
