@@ -3,7 +3,9 @@
 //! `remove`, `replace`, `move`, `copy`, `test`, `-` for the array end,
 //! negative array indices, `~0`/`~1` escapes. kube's leniencies are kept
 //! (a `replace` of a missing object member adds it, a `copy` from a
-//! missing member copies null) so clients see what a cluster does.
+//! missing member copies null) so clients see what a cluster does. One
+//! kube bug is not copied: evanphx v4 lets a `test` pass when the expected
+//! object has members the actual one lacks; here `test` compares exactly.
 
 use serde_json::{Map, Value};
 
