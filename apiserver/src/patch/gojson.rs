@@ -16,9 +16,15 @@ pub fn decode(data: &[u8]) -> Result<Value, String> {
     if let Some(err) = syntax_error(data) {
         return Err(err);
     }
+    // Go decodes invalid UTF-8 inside strings as U+FFFD where serde_json
+    // refuses it; the scanner has already confined such bytes to strings.
+    let parsed = match std::str::from_utf8(data) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_str(&String::from_utf8_lossy(data)),
+    };
     // serde_json stops at 128 levels, far below Go's cap; no Kubernetes
     // object comes near either.
-    serde_json::from_slice(data).map_err(|err| {
+    parsed.map_err(|err| {
         if err.to_string().contains("recursion limit") { "exceeded max depth".to_owned() } else { err.to_string() }
     })
 }
@@ -443,5 +449,11 @@ mod tests {
             cannot_unmarshal(&json!({}), "jsonpatch.Patch"),
             "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
         );
+    }
+
+    #[test]
+    fn invalid_utf8_in_strings_decodes_like_go() {
+        assert_eq!(decode(b"{\"a\":\"x\xffy\"}").unwrap(), json!({"a": "x\u{fffd}y"}));
+        assert_eq!(decode(b"{\"a\":1}\xff").unwrap_err(), "invalid character 'ÿ' after top-level value");
     }
 }

@@ -2,7 +2,9 @@
 //! reads it from the `patchStrategy` / `patchMergeKey` struct tags of the
 //! Go types; here a [`PatchMeta`] answers per field path, and
 //! [`BuiltinPatchMeta`] carries the tags of the built-in kinds rdd serves.
-//! A field without metadata merges as a map and is replaced as a list.
+//! A field without metadata merges as a map and is replaced as a list;
+//! where kube fails on a field its Go type lacks ("unable to find api field
+//! in struct"), this merges by that default instead.
 
 /// How a field merges, from its `patchStrategy` tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

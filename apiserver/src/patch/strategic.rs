@@ -12,8 +12,8 @@ use super::PatchError;
 use super::gojson::{self, go_s, go_type, go_v};
 use super::meta::{FieldMeta, PatchMeta};
 use super::strategic_list::{
-    ElemKind, merge_slice_handler, normalize_element_order, partition_maps, partition_primitives, slice_element_kind,
-    validate_patch_with_set_order_list,
+    AliasedView, ElemKind, merge_slice_handler, normalize_element_order, partition_maps, partition_primitives,
+    slice_element_kind, validate_patch_with_set_order_list,
 };
 
 pub(super) const DIRECTIVE: &str = "$patch";
@@ -129,7 +129,16 @@ impl Merger<'_> {
                 }
                 (Value::Array(current), Value::Array(patch_value)) => {
                     let meta = self.lookup(&child);
-                    Some(Value::Array(merge_slice_handler(self, current, patch_value, &meta, is_delete_list, &child)?))
+                    let mut view = AliasedView::new(&[]);
+                    Some(Value::Array(merge_slice_handler(
+                        self,
+                        current,
+                        patch_value,
+                        &meta,
+                        is_delete_list,
+                        &child,
+                        &mut view,
+                    )?))
                 }
                 (_, patch_value) => remove_directives(patch_value),
             };
@@ -168,7 +177,9 @@ impl Merger<'_> {
             let merge_key = meta.merge_key.clone().unwrap_or_default();
             validate_patch_with_set_order_list(patch_list.as_deref().unwrap_or_default(), &order, &merge_key)?;
 
-            let original_items = original_list.clone().unwrap_or_default();
+            // kube orders by its view of the original list after the merge
+            // edited that list in place.
+            let mut view = AliasedView::new(original_list.as_deref().unwrap_or_default());
             let patch_items = patch_list.clone().unwrap_or_default();
             let merged = match (original_list, patch_list) {
                 (Some(original_list), None) => original_list,
@@ -177,10 +188,11 @@ impl Merger<'_> {
                     _ => continue,
                 },
                 (Some(original_list), Some(patch_list)) => {
-                    merge_slice_handler(self, original_list, patch_list, &meta, false, &child)?
+                    merge_slice_handler(self, original_list, patch_list, &meta, false, &child, &mut view)?
                 }
                 (None, None) => continue,
             };
+            let original_items = view.into_items();
             let (in_patch, server_only) = if merge_key.is_empty() {
                 partition_primitives(merged, &order)
             } else {
@@ -271,3 +283,7 @@ pub(super) fn remove_directives(value: Value) -> Option<Value> {
 #[cfg(test)]
 #[path = "strategic_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "strategic_fixture_tests.rs"]
+mod fixture_tests;

@@ -73,6 +73,42 @@ pub(super) fn slice_element_kind(first: &[Value], second: &[Value]) -> Result<El
     kind.ok_or_else(|| unprocessable("no elements in any of the given slices".to_owned()))
 }
 
+/// How kube's in-place slice edits show through its caller's view of the
+/// original list (Go slices share their backing array): deletions shift
+/// elements left, merges and appends that fit overwrite in place. kube's
+/// `$setElementOrder` handling orders by that view, so it is kept here.
+pub(super) struct AliasedView {
+    items: Vec<Value>,
+    live: bool,
+}
+
+impl AliasedView {
+    pub(super) fn new(original: &[Value]) -> Self {
+        AliasedView { items: original.to_vec(), live: true }
+    }
+
+    pub(super) fn into_items(self) -> Vec<Value> {
+        self.items
+    }
+
+    /// `append(s[:i], s[i+1:]...)` on a slice of length `len`.
+    fn removed(&mut self, index: usize, len: usize) {
+        if self.live {
+            for k in index..len.saturating_sub(1).min(self.items.len().saturating_sub(1)) {
+                self.items[k] = self.items[k + 1].clone();
+            }
+        }
+    }
+
+    /// `s[index] = value`, also used for appends that stay within capacity
+    /// (any position inside the original length is).
+    fn set(&mut self, index: usize, value: &Value) {
+        if self.live && index < self.items.len() {
+            self.items[index] = value.clone();
+        }
+    }
+}
+
 pub(super) fn merge_slice_handler(
     merger: &Merger<'_>,
     original: Vec<Value>,
@@ -80,10 +116,12 @@ pub(super) fn merge_slice_handler(
     meta: &FieldMeta,
     is_delete_list: bool,
     path: &[String],
+    view: &mut AliasedView,
 ) -> Result<Vec<Value>, PatchError> {
     // Deletion lists apply whatever the field's strategy.
     if meta.strategy == PatchStrategy::Merge || is_delete_list {
-        merge_slice(merger, original, patch, meta.merge_key.as_deref().unwrap_or_default(), is_delete_list, path)
+        let merge_key = meta.merge_key.as_deref().unwrap_or_default();
+        merge_slice(merger, original, patch, merge_key, is_delete_list, path, view)
     } else {
         Ok(patch)
     }
@@ -96,6 +134,7 @@ fn merge_slice(
     merge_key: &str,
     is_delete_list: bool,
     path: &[String],
+    view: &mut AliasedView,
 ) -> Result<Vec<Value>, PatchError> {
     if original.is_empty() && patch.is_empty() {
         return Ok(original);
@@ -112,8 +151,8 @@ fn merge_slice(
         if merge_key.is_empty() {
             return Err(unprocessable("cannot merge lists without merge key for struct".to_owned()));
         }
-        let (original, patch) = merge_slice_with_special_elements(original, patch, merge_key)?;
-        let merged = merge_slice_without_special_elements(merger, original.clone(), &patch, merge_key, path)?;
+        let (original, patch) = merge_slice_with_special_elements(original, patch, merge_key, view)?;
+        let merged = merge_slice_without_special_elements(merger, original.clone(), &patch, merge_key, path, view)?;
         (original, patch, merged)
     };
     let (in_patch, server_only) = if merge_key.is_empty() {
@@ -130,6 +169,7 @@ fn merge_slice_with_special_elements(
     mut original: Vec<Value>,
     patch: Vec<Value>,
     merge_key: &str,
+    view: &mut AliasedView,
 ) -> Result<(Vec<Value>, Vec<Value>), PatchError> {
     let mut plain = Vec::new();
     let mut replace = false;
@@ -143,6 +183,7 @@ fn merge_slice_with_special_elements(
             Some(DELETE_DIRECTIVE) => {
                 let Some(merge_value) = map.get(merge_key) else { return Err(no_merge_key(map, merge_key)) };
                 while let Some(index) = find_map_in_slice(&original, merge_key, merge_value)? {
+                    view.removed(index, original.len());
                     original.remove(index);
                 }
             }
@@ -154,7 +195,13 @@ fn merge_slice_with_special_elements(
             _ => return Err(bad_patch_type(directive, map)),
         }
     }
-    if replace { Ok((plain, Vec::new())) } else { Ok((original, plain)) }
+    if replace {
+        // The list is a new slice from here on; the caller's view is done.
+        view.live = false;
+        Ok((plain, Vec::new()))
+    } else {
+        Ok((original, plain))
+    }
 }
 
 fn merge_slice_without_special_elements(
@@ -163,6 +210,7 @@ fn merge_slice_without_special_elements(
     patch: &[Value],
     merge_key: &str,
     path: &[String],
+    view: &mut AliasedView,
 ) -> Result<Vec<Value>, PatchError> {
     for value in patch {
         let Value::Object(map) = value else { return Err(bad_arg_type("map[string]interface {}", value)) };
@@ -174,8 +222,12 @@ fn merge_slice_without_special_elements(
                     _ => Map::new(),
                 };
                 original[index] = Value::Object(merger.merge_map(current, map.clone(), path)?);
+                view.set(index, &original[index]);
             }
-            None => original.push(value.clone()),
+            None => {
+                view.set(original.len(), value);
+                original.push(value.clone());
+            }
         }
     }
     Ok(original)
