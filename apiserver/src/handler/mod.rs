@@ -32,12 +32,32 @@ use response::{ResponseBody, error_response, json_response};
 
 pub use lifecycle::BootstrapError;
 
-/// Who is asking: the shell authenticates, the API authorizes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
-    pub name: String,
-    pub read_only: bool,
+/// The control plane as the server shell's [`crate::server::ApiHandler`].
+pub struct PlaneHandler(pub Arc<ControlPlane>);
+
+impl crate::server::ApiHandler for PlaneHandler {
+    fn handle(
+        &self,
+        caller: Caller,
+        request: crate::server::ApiRequest,
+    ) -> futures::future::BoxFuture<'static, Response<ResponseBody>> {
+        let plane = self.0.clone();
+        Box::pin(async move { plane.handle(&caller, request).await })
+    }
 }
+
+/// Why the control plane could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("opening the database {path}: {source}")]
+    Store { path: String, source: crate::storage::StoreError },
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    #[error("opening the database {path}: the opening task failed: {source}")]
+    Task { path: String, source: tokio::task::JoinError },
+}
+
+pub use crate::server::Caller;
 
 /// The API server state shared by all requests.
 pub struct ControlPlane {
@@ -64,6 +84,17 @@ impl ControlPlane {
         lifecycle::bootstrap(&plane).await?;
         lifecycle::spawn_finalizers(&plane);
         Ok(plane)
+    }
+
+    /// Opens the store at `db` (off the async threads: it loads the whole
+    /// state) and starts the control plane on it.
+    pub async fn open(db: &std::path::Path, options: crate::storage::StoreOptions) -> Result<Arc<ControlPlane>, OpenError> {
+        let path = db.to_owned();
+        let store = tokio::task::spawn_blocking(move || Store::open(&path, options))
+            .await
+            .map_err(|source| OpenError::Task { path: db.display().to_string(), source })?
+            .map_err(|source| OpenError::Store { path: db.display().to_string(), source })?;
+        Ok(ControlPlane::start(store).await?)
     }
 
     /// `host:port` clients reach the server at (for `/api`).

@@ -3,18 +3,12 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 
 use super::body::Rendering;
 use crate::error::ApiError;
 
-/// The body type of every response (the server shell boxes nothing else).
-pub type ResponseBody = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
-
-pub fn full(bytes: impl Into<Bytes>) -> ResponseBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
-}
+pub use crate::server::{ResponseBody, full_body as full};
 
 pub fn bytes_response(status: StatusCode, content_type: &'static str, bytes: impl Into<Bytes>) -> Response<ResponseBody> {
     let mut response = Response::new(full(bytes));
@@ -23,11 +17,7 @@ pub fn bytes_response(status: StatusCode, content_type: &'static str, bytes: imp
     response
 }
 
-pub fn json_response(status: StatusCode, value: &Value) -> Response<ResponseBody> {
-    // Serializing a Value cannot fail: keys are strings, numbers finite.
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    bytes_response(status, "application/json", bytes)
-}
+pub use crate::server::json_status as json_response;
 
 /// A value in the negotiated rendering (JSON unless YAML was asked for).
 pub fn rendered(status: StatusCode, value: &Value, rendering: Rendering) -> Response<ResponseBody> {

@@ -8,12 +8,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use futures::FutureExt;
-use http::StatusCode;
 use rdd_api::instance::{Instance, Paths};
-use rdd_apiserver::error::ApiError;
-use rdd_apiserver::server::{
-    ApiHandler, ApiRequest, Caller, PidFile, PortChoice, ResponseBody, Server, ServerOptions, json_status,
-};
+use rdd_apiserver::handler::{ControlPlane, PlaneHandler};
+use rdd_apiserver::server::{PidFile, PortChoice, Server, ServerOptions};
+use rdd_apiserver::storage::StoreOptions;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::controllers::ControllerSet;
@@ -42,7 +40,11 @@ pub async fn serve(instance: &Instance, paths: &Paths, options: ServeOptions) ->
     if !server_options.ip.is_loopback() {
         tracing::warn!(address = %server_options.ip, "listening beyond loopback as --bind asks");
     }
+    let plane = ControlPlane::open(&paths.db, StoreOptions::default())
+        .await
+        .map_err(|err| CommandError::failure(format!("starting the control plane: {err}")))?;
     let server = Server::bind(server_options).await.map_err(|err| CommandError::failure(err.to_string()))?;
+    plane.set_server_address(server.local_addr().to_string());
     let readiness = server.readiness();
     tracing::info!(
         instance = %instance,
@@ -52,7 +54,9 @@ pub async fn serve(instance: &Instance, paths: &Paths, options: ServeOptions) ->
         "rdd service started"
     );
     readiness.set_ready(true);
-    server.serve(api_handler(), shutdown).await;
+    server.serve(Arc::new(PlaneHandler(plane.clone())), shutdown).await;
+    plane.stop();
+    plane.store().shutdown().await;
     drop(pid_file);
     tracing::info!(instance = %instance, "rdd service stopped");
     Ok(())
@@ -85,24 +89,4 @@ fn shutdown_signals(paths: &Paths) -> Result<impl Future<Output = ()> + use<>, C
         std::process::exit(130);
     });
     Ok(first_rx.map(|_| ()))
-}
-
-/// The API behind the server shell.
-///
-/// Temporary: the resource API (`ControlPlane`) replaces this when it is
-/// wired in; until then every API path is 404 with kube's Status, while
-/// health, version and authentication are the shell's real ones.
-fn api_handler() -> Arc<dyn ApiHandler> {
-    struct NoApi;
-    impl ApiHandler for NoApi {
-        fn handle(
-            &self,
-            _caller: Caller,
-            _request: ApiRequest,
-        ) -> futures::future::BoxFuture<'static, http::Response<ResponseBody>> {
-            let err = ApiError::no_such_resource();
-            Box::pin(async move { json_status(StatusCode::NOT_FOUND, &err.to_status()) })
-        }
-    }
-    Arc::new(NoApi)
 }
