@@ -35,8 +35,9 @@ fn settled_rules_in_order() {
     use ConditionStatus::{False, True};
     const G: i64 = 5;
     // (rule, want running, Running, ContainerEngineReady, expected status, reason, message contains)
+    type Row = (&'static str, bool, Option<Condition>, Option<Condition>, ConditionStatus, &'static str, &'static str);
     #[rustfmt::skip]
-    let rows: Vec<(&str, bool, Option<Condition>, Option<Condition>, ConditionStatus, &str, &str)> = vec![
+    let rows: Vec<Row> = vec![
         ("1 no Running (running)", true, None, ready("True", "Connected", G), False, "WaitingForEngineProcess", "app controller"),
         ("1 no Running (stopped)", false, None, ready("False", "Stopped", G), False, "WaitingForEngineProcess", "app controller"),
         ("2 want running, Starting", true, running("False", "Starting", G), ready("True", "Connected", G), False, "Starting", "running says Starting"),
