@@ -12,6 +12,10 @@
 //! controller's ContainerEngineReady.
 
 mod error;
+#[cfg(test)]
+mod fake_api;
+#[cfg(test)]
+mod fake_engine;
 mod options;
 mod plan;
 mod probe;

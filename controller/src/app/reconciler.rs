@@ -54,10 +54,19 @@ pub async fn run_with_options(
     client: kube::Client,
     paths: Paths,
     options: EngineOptions,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), AppControllerError> {
+    let factory: EngineFactory = Box::new(move |settings| provider(settings, &paths, &options));
+    run_with_factory(client, factory, shutdown).await
+}
+
+/// The loop itself, with the engines made by `factory`.
+pub(crate) async fn run_with_factory(
+    client: kube::Client,
+    factory: EngineFactory,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), AppControllerError> {
     let api: Api<App> = Api::all(client);
-    let factory: EngineFactory = Box::new(move |settings| provider(settings, &paths, &options));
     let supervisor = SupervisorHandle::spawn(factory, shutdown.clone());
     let mut observed = supervisor.observed();
     let mut apps = std::pin::pin!(watch_object(api.clone(), APP_NAME).default_backoff());
@@ -183,3 +192,7 @@ async fn write_status(
     }
     Err(ReconcileError::Conflicts { attempts: CONFLICT_ATTEMPTS })
 }
+
+#[cfg(test)]
+#[path = "reconciler_tests.rs"]
+mod tests;

@@ -1,68 +1,12 @@
 //! Supervisor behaviour with a scripted fake engine, on paused time.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use futures::future::BoxFuture;
 use rdd_api::app::{EngineName, EngineProvider};
-use tokio::sync::Notify;
 
 use super::*;
-use crate::app::error::{StartError, StopError};
-
-#[derive(Default)]
-struct Script {
-    starts: AtomicUsize,
-    stops: AtomicUsize,
-    /// How many of the next starts fail.
-    failing_starts: AtomicUsize,
-    slow_start: AtomicBool,
-    stop_fails: AtomicBool,
-    crash: Notify,
-}
-
-struct Fake {
-    name: &'static str,
-    script: Arc<Script>,
-}
-
-impl EngineProcess for Fake {
-    fn describe(&self) -> String {
-        format!("fake {}", self.name)
-    }
-
-    fn start(&mut self) -> BoxFuture<'_, Result<(), StartError>> {
-        Box::pin(async move {
-            self.script.starts.fetch_add(1, Ordering::SeqCst);
-            if self.script.slow_start.load(Ordering::SeqCst) {
-                tokio::time::sleep(Duration::from_secs(20)).await;
-            }
-            let failing = self.script.failing_starts.load(Ordering::SeqCst);
-            if failing > 0 {
-                self.script.failing_starts.store(failing - 1, Ordering::SeqCst);
-                return Err(StartError::NoAnswer { endpoint: "unix:///fake".into(), timeout: Duration::from_secs(30) });
-            }
-            Ok(())
-        })
-    }
-
-    fn exited(&mut self) -> BoxFuture<'_, String> {
-        Box::pin(async move {
-            self.script.crash.notified().await;
-            "fake exited unexpectedly (exit status 3)".to_owned()
-        })
-    }
-
-    fn stop(&mut self) -> BoxFuture<'_, Result<(), StopError>> {
-        Box::pin(async move {
-            self.script.stops.fetch_add(1, Ordering::SeqCst);
-            if self.script.stop_fails.load(Ordering::SeqCst) {
-                return Err(StopError::Killed { program: "fake", pid: 42, grace: Duration::from_secs(30) });
-            }
-            Ok(())
-        })
-    }
-}
+use crate::app::fake_engine::Script;
 
 fn settings(name: EngineName) -> EngineSettings {
     EngineSettings { name, provider: EngineProvider::Managed, endpoint: None }
@@ -80,10 +24,7 @@ struct Harness {
 
 fn harness() -> Harness {
     let script = Arc::new(Script::default());
-    let shared = script.clone();
-    let factory: EngineFactory = Box::new(move |s: &EngineSettings| {
-        Box::new(Fake { name: s.name.as_str(), script: shared.clone() }) as Box<dyn EngineProcess>
-    });
+    let factory = Script::factory(&script);
     let (shutdown, shutdown_rx) = watch::channel(false);
     Harness { script, handle: SupervisorHandle::spawn(factory, shutdown_rx), shutdown }
 }
