@@ -65,7 +65,7 @@ fn alive(pid: i32) -> bool {
     // A zombie still answers kill(0); look at its state too.
     kill(Pid::from_raw(pid), None).is_ok()
         && std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|stat| !stat.split(')').nth(1).is_some_and(|rest| rest.trim_start().starts_with('Z')))
+            .map(|stat| !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')))
             .unwrap_or(false)
 }
 
@@ -89,7 +89,7 @@ async fn wait_gone(pid: i32) -> bool {
 }
 
 #[tokio::test]
-async fn managed_dockerd_starts_answers_and_stops_and_external_leaves_it_alone() {
+async fn app_managed_dockerd_starts_answers_and_stops_and_external_leaves_it_alone() {
     if installed("dockerd").is_none() || installed("docker").is_none() {
         return;
     }
@@ -124,7 +124,7 @@ async fn managed_dockerd_starts_answers_and_stops_and_external_leaves_it_alone()
 }
 
 #[tokio::test]
-async fn missing_binary_names_the_path() {
+async fn app_missing_binary_names_the_path() {
     let inst = instance();
     let options = EngineOptions { dockerd: Some("/nonexistent".into()), ..options() };
     let error = provider(&managed(EngineName::Moby), &inst.paths, &options).start().await.unwrap_err();
@@ -144,7 +144,7 @@ async fn missing_binary_names_the_path() {
 }
 
 #[tokio::test]
-async fn an_engine_that_exits_at_once_reports_status_and_stderr() {
+async fn app_an_engine_that_exits_at_once_reports_status_and_stderr() {
     let inst = instance();
     let scripts = tempfile::tempdir().unwrap();
     let fake = write_script(
@@ -168,7 +168,7 @@ async fn an_engine_that_exits_at_once_reports_status_and_stderr() {
 }
 
 #[tokio::test]
-async fn an_engine_that_never_answers_is_stopped_after_the_start_cap() {
+async fn app_an_engine_that_never_answers_is_stopped_after_the_start_cap() {
     let inst = instance();
     let scripts = tempfile::tempdir().unwrap();
     let fake = write_script(scripts.path(), "dockerd", "echo $$ > \"$0.pid\"\nexec sleep 60\n");
@@ -180,7 +180,7 @@ async fn an_engine_that_never_answers_is_stopped_after_the_start_cap() {
 }
 
 #[tokio::test]
-async fn an_engine_ignoring_sigterm_is_killed_with_its_group() {
+async fn app_an_engine_ignoring_sigterm_is_killed_with_its_group() {
     let Some(dockerd) = installed("dockerd") else { return };
     let inst = instance();
     let scripts = tempfile::tempdir().unwrap();
@@ -199,7 +199,7 @@ async fn an_engine_ignoring_sigterm_is_killed_with_its_group() {
 }
 
 #[tokio::test]
-async fn supervisor_restarts_a_dockerd_that_dies() {
+async fn app_supervisor_restarts_a_dockerd_that_dies() {
     if installed("dockerd").is_none() {
         return;
     }
@@ -230,7 +230,7 @@ async fn supervisor_restarts_a_dockerd_that_dies() {
 }
 
 #[tokio::test]
-async fn managed_containerd_starts_and_stops() {
+async fn app_managed_containerd_starts_and_stops() {
     if installed("containerd").is_none() {
         return;
     }
@@ -252,6 +252,53 @@ async fn managed_containerd_starts_and_stops() {
     }
     engine.stop().await.expect("containerd stops on SIGTERM");
     assert!(!alive(pid));
+}
+
+#[tokio::test]
+async fn app_an_engine_left_by_a_crashed_service_is_replaced() {
+    if installed("dockerd").is_none() {
+        return;
+    }
+    let inst = instance();
+    let settings = managed(EngineName::Moby);
+    let crashed = provider(&settings, &inst.paths, &options());
+    let mut crashed = std::mem::ManuallyDrop::new(crashed);
+    crashed.start().await.expect("first dockerd starts");
+    let orphan = dockerd_pid(&inst.paths);
+    // The service "dies": its engine object is never stopped or dropped.
+    let mut engine = provider(&settings, &inst.paths, &options());
+    engine.start().await.expect("a new dockerd replaces the orphan");
+    let replacement = dockerd_pid(&inst.paths);
+    assert_ne!(orphan, replacement);
+    assert!(!alive(orphan), "the orphaned dockerd {orphan} is still running");
+    assert!(docker_version(&engine_address(&inst.paths, &settings)).status.success());
+    engine.stop().await.unwrap();
+    assert!(wait_gone(replacement).await);
+}
+
+#[tokio::test]
+async fn app_two_instances_run_their_own_dockerds_side_by_side() {
+    if installed("dockerd").is_none() || installed("docker").is_none() {
+        return;
+    }
+    let (a, b) = (instance(), instance());
+    let settings = managed(EngineName::Moby);
+    let mut engine_a = provider(&settings, &a.paths, &options());
+    let mut engine_b = provider(&settings, &b.paths, &options());
+    let (started_a, started_b) = tokio::join!(engine_a.start(), engine_b.start());
+    started_a.expect("dockerd of instance a");
+    started_b.expect("dockerd of instance b");
+    let (pid_a, pid_b) = (dockerd_pid(&a.paths), dockerd_pid(&b.paths));
+    assert_ne!(pid_a, pid_b);
+    for inst in [&a, &b] {
+        assert!(docker_version(&engine_address(&inst.paths, &settings)).status.success());
+    }
+    engine_a.stop().await.unwrap();
+    assert!(!alive(pid_a));
+    assert!(alive(pid_b), "stopping one instance's engine must leave the other's alone");
+    assert!(docker_version(&engine_address(&b.paths, &settings)).status.success());
+    engine_b.stop().await.unwrap();
+    assert!(!alive(pid_b));
 }
 
 fn supervisor(paths: &Paths, options: EngineOptions) -> (SupervisorHandle, watch::Sender<bool>) {

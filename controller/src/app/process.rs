@@ -195,28 +195,43 @@ fn read_tail(path: &Path, offset: u64) -> String {
 /// service was killed, the engine kept running): its pid file names a live
 /// process whose command line mentions `marker` (this instance's socket),
 /// so it is ours and would block the new engine's socket and pid file.
+/// A pid file naming anything else is stale (dockerd refuses to start
+/// while its pid file names a live process) and is removed.
 pub async fn reap_leftover(pid_file: &Path, marker: &str, grace: Duration) {
     let Ok(text) = tokio::fs::read_to_string(pid_file).await else { return };
-    let Ok(pid) = text.trim().parse::<i32>() else { return };
-    if pid <= 1 || pid as u32 == std::process::id() {
-        return;
-    }
-    let Ok(cmdline) = tokio::fs::read(format!("/proc/{pid}/cmdline")).await else { return };
-    if !String::from_utf8_lossy(&cmdline).contains(marker) {
-        return;
-    }
-    tracing::warn!(pid, pid_file = %pid_file.display(), "stopping an engine left behind by a previous service run");
-    let target = Pid::from_raw(pid);
-    let _ = kill(target, Signal::SIGTERM);
-    let deadline = tokio::time::Instant::now() + grace;
-    while tokio::time::Instant::now() < deadline {
-        if kill(target, None).is_err() {
-            return;
+    let pid = text.trim().parse::<i32>().ok().filter(|pid| *pid > 1 && *pid as u32 != std::process::id());
+    let ours = match pid {
+        Some(pid) => tokio::fs::read(format!("/proc/{pid}/cmdline"))
+            .await
+            .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(marker)),
+        None => false,
+    };
+    if let (Some(pid), true) = (pid, ours) {
+        tracing::warn!(pid, pid_file = %pid_file.display(), "stopping an engine left behind by a previous service run");
+        let target = Pid::from_raw(pid);
+        let _ = kill(target, Signal::SIGTERM);
+        let deadline = tokio::time::Instant::now() + grace;
+        while tokio::time::Instant::now() < deadline && running(pid) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        if running(pid) {
+            let _ = killpg(target, Signal::SIGKILL);
+            let _ = kill(target, Signal::SIGKILL);
+        }
     }
-    let _ = killpg(target, Signal::SIGKILL);
-    let _ = kill(target, Signal::SIGKILL);
+    if let Err(error) = tokio::fs::remove_file(pid_file).await {
+        tracing::debug!(pid_file = %pid_file.display(), %error, "could not remove a stale pid file");
+    }
+}
+
+/// Whether `pid` is a live process: exists and is not a zombie (an exited
+/// process whose parent has not reaped it yet).
+fn running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // The state follows the command name, which is in parentheses and
+        // may itself contain spaces or parentheses.
+        stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']))
+    })
 }
 
 #[cfg(test)]
@@ -236,6 +251,12 @@ mod tests {
         assert_eq!(tail.lines().count(), TAIL_LINES);
         assert!(tail.starts_with("line 6\n") && tail.ends_with("line 15"), "{tail}");
         assert_eq!(read_tail(&path, std::fs::metadata(&path).unwrap().len()), "(no output)");
+    }
+
+    #[test]
+    fn running_sees_this_process_and_not_a_missing_one() {
+        assert!(running(std::process::id() as i32));
+        assert!(!running(i32::MAX));
     }
 
     #[test]
