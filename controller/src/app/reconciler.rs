@@ -14,6 +14,8 @@ use kube::api::{Api, PostParams};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::watch_object;
 use rdd_api::app::APP_NAME;
+use rdd_api::app::condition::{RUNNING, SETTLED};
+use rdd_api::conditions::find_condition;
 use rdd_api::instance::Paths;
 use rdd_api::jiff::Timestamp;
 use rdd_api::{App, AppStatus};
@@ -176,7 +178,10 @@ async fn write_status(
         let mut updated = app.clone();
         updated.status = Some(AppStatus { conditions });
         match api.replace_status(APP_NAME, &PostParams::default(), &updated).await {
-            Ok(stored) => return Ok(Some(stored)),
+            Ok(stored) => {
+                log_conditions(&stored);
+                return Ok(Some(stored));
+            }
             Err(kube::Error::Api(status)) if status.is_not_found() => return Ok(None),
             Err(kube::Error::Api(status)) if status.code == 409 => {
                 tracing::debug!(kind = "App", name = APP_NAME, attempt, "status write conflicted; re-reading");
@@ -191,6 +196,22 @@ async fn write_status(
         }
     }
     Err(ReconcileError::Conflicts { attempts: CONFLICT_ATTEMPTS })
+}
+
+/// One line per status write: what Running and Settled now say.
+fn log_conditions(app: &App) {
+    let conditions = app.status.as_ref().map(|s| s.conditions.as_slice()).unwrap_or_default();
+    let show = |type_| {
+        find_condition(conditions, type_).map_or_else(|| "-".to_owned(), |c| format!("{}/{}", c.status, c.reason))
+    };
+    tracing::info!(
+        kind = "App",
+        name = APP_NAME,
+        generation = app.metadata.generation.unwrap_or(0),
+        running = %show(RUNNING),
+        settled = %show(SETTLED),
+        "App status written"
+    );
 }
 
 #[cfg(test)]
