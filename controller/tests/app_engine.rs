@@ -69,6 +69,13 @@ fn alive(pid: i32) -> bool {
             .unwrap_or(false)
 }
 
+/// Whether `path` is a mount point (dockerd bind-mounts its data root).
+fn mounted(path: &Path) -> bool {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let path = path.to_string_lossy();
+    mountinfo.lines().any(|line| line.split(' ').nth(4) == Some(&*path))
+}
+
 fn dockerd_pid(paths: &Paths) -> i32 {
     let text = std::fs::read_to_string(Layout::new(paths, EngineName::Moby).pid_file).unwrap();
     text.trim().parse().unwrap()
@@ -196,6 +203,8 @@ async fn app_an_engine_ignoring_sigterm_is_killed_with_its_group() {
     assert!(matches!(error, StopError::Killed { .. }), "{error:?}");
     assert!(error.to_string().ends_with("did not stop within 2s; killed"), "{error}");
     assert!(wait_gone(real).await, "dockerd {real} survived the group kill");
+    let data_root = Layout::new(&inst.paths, EngineName::Moby).data_root;
+    assert!(!mounted(&data_root), "the killed dockerd's data root is still mounted");
 }
 
 #[tokio::test]
@@ -221,12 +230,15 @@ async fn app_supervisor_restarts_a_dockerd_that_dies() {
     reach(&supervisor, &on, Phase::Running, Duration::from_secs(40)).await;
     let second = dockerd_pid(&inst.paths);
     assert_ne!(first, second);
+    let data_root = Layout::new(&inst.paths, EngineName::Moby).data_root;
+    assert!(mounted(&data_root), "a running dockerd shares its data root");
 
     // Service shutdown stops the engine.
     shutdown.send(true).unwrap();
     let last = supervisor.join().await.unwrap();
     assert_eq!(last.phase, Phase::Stopped);
     assert!(wait_gone(second).await, "dockerd {second} still running after shutdown");
+    assert!(!mounted(&data_root));
 }
 
 #[tokio::test]

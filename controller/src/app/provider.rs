@@ -152,11 +152,37 @@ impl Managed {
         Ok(())
     }
 
+    /// dockerd makes its data root a shared bind mount of itself and
+    /// undoes that on a clean shutdown only (it leaves
+    /// `<exec-root>/unmount-on-shutdown` as the note). After a kill or a
+    /// crash rdd undoes it, so that the instance's files can be deleted.
+    fn release_mounts(&self) {
+        if self.name != EngineName::Moby {
+            return;
+        }
+        let note = self.layout.runtime_dir.join("unmount-on-shutdown");
+        if !note.exists() {
+            return;
+        }
+        match nix::mount::umount2(&self.layout.data_root, nix::mount::MntFlags::MNT_DETACH) {
+            Ok(()) => {
+                tracing::info!(path = %self.layout.data_root.display(), "unmounted the data root of a dockerd that did not shut down cleanly")
+            }
+            // Not a mount point any more: dockerd cleaned up itself.
+            Err(nix::Error::EINVAL | nix::Error::ENOENT) => {}
+            Err(error) => {
+                tracing::warn!(path = %self.layout.data_root.display(), %error, "could not unmount dockerd's data root")
+            }
+        }
+        let _ = std::fs::remove_file(&note);
+    }
+
     async fn start_inner(&mut self) -> Result<(), StartError> {
         let path = self.binary()?;
         self.prepare().await?;
         let marker = self.layout.socket.to_string_lossy().into_owned();
         reap_leftover(&self.layout.pid_file, &marker, self.options.stop_grace).await;
+        self.release_mounts();
         // A socket file left by an engine that died: nobody listens on it
         // (the leftover is reaped above), and containerd refuses to bind over it.
         if tokio::fs::remove_file(&self.layout.socket).await.is_ok() {
@@ -181,6 +207,7 @@ impl Managed {
             if let Some(status) = process.try_exit() {
                 let error = process.exited_error(status).await;
                 self.process = None;
+                self.release_mounts();
                 return Err(error);
             }
             match probe(self.name, &address).await {
@@ -203,6 +230,7 @@ impl Managed {
             tracing::warn!(engine = %describe, error = %e, "stopping an engine that never answered");
         }
         self.process = None;
+        self.release_mounts();
         Err(StartError::NoAnswer { endpoint: self.address.clone(), timeout: self.options.start_timeout })
     }
 }
@@ -230,6 +258,7 @@ impl EngineProcess for Managed {
                 process.output_tail().await
             );
             self.process = None;
+            self.release_mounts();
             cause
         })
     }
@@ -237,7 +266,9 @@ impl EngineProcess for Managed {
     fn stop(&mut self) -> BoxFuture<'_, Result<(), StopError>> {
         Box::pin(async move {
             let Some(mut process) = self.process.take() else { return Ok(()) };
-            process.stop(self.options.stop_grace).await
+            let result = process.stop(self.options.stop_grace).await;
+            self.release_mounts();
+            result
         })
     }
 }
