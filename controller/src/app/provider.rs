@@ -78,6 +78,9 @@ impl Managed {
         };
         let program = program(self.name);
         match configured {
+            // A bare name, as in `RDD_DOCKERD=dockerd-rootless`, is looked up on PATH.
+            Some(path) if path.components().count() == 1 && !path.is_absolute() => search_path(&path.to_string_lossy())
+                .ok_or_else(|| StartError::NotAtPath { program, path: path.clone(), env_var }),
             Some(path) if path.is_file() => Ok(path.clone()),
             Some(path) => Err(StartError::NotAtPath { program, path: path.clone(), env_var }),
             None => search_path(program).ok_or(StartError::NotInPath { program, package, env_var }),
@@ -414,6 +417,16 @@ mod tests {
             StartError::NotInPath { program: "dockerd", package: "docker.io", env_var: "RDD_DOCKERD" }.to_string(),
             "dockerd not found in PATH; install docker.io or set RDD_DOCKERD"
         );
+    }
+
+    #[test]
+    fn bare_names_are_looked_up_on_path() {
+        let options = EngineOptions { dockerd: Some("sh".into()), ..EngineOptions::default() };
+        let found = managed(EngineName::Moby, options).binary().unwrap();
+        assert!(found.is_absolute() && found.ends_with("sh"), "{found:?}");
+        let options = EngineOptions { dockerd: Some("no-such-dockerd".into()), ..EngineOptions::default() };
+        let error = managed(EngineName::Moby, options).binary().unwrap_err();
+        assert!(error.to_string().starts_with("dockerd not found at no-such-dockerd (from RDD_DOCKERD)"), "{error}");
     }
 
     #[test]

@@ -79,7 +79,11 @@ pub(crate) async fn run_with_factory(
     tracing::info!(kind = "App", name = APP_NAME, "app controller started");
 
     let outcome = loop {
+        let mut supervisor_gone = false;
         tokio::select! {
+            // Shutdown first: the supervisor ends on the same signal, and
+            // its end must not be mistaken for a failure.
+            biased;
             _ = shutdown.wait_for(|stop| *stop) => break Ok(()),
             item = apps.next() => match item {
                 Some(Ok(app)) => {
@@ -92,12 +96,15 @@ pub(crate) async fn run_with_factory(
                 }
                 None => break Err(AppControllerError::WatchEnded),
             },
-            changed = observed.changed() => {
-                if changed.is_err() {
-                    break Err(AppControllerError::Supervisor("the supervisor task ended".into()));
-                }
-            }
+            changed = observed.changed() => supervisor_gone = changed.is_err(),
             _ = sleep_until(retry_at), if retry_at.is_some() => retry_at = None,
+        }
+        if supervisor_gone {
+            break if *shutdown.borrow() {
+                Ok(())
+            } else {
+                Err(AppControllerError::Supervisor("the supervisor task ended".into()))
+            };
         }
         // Until the first list answers, a missing App is unknown, not absent.
         if !listed {
