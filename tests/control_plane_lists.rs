@@ -15,7 +15,7 @@ use kube::core::ObjectMeta;
 use kube::runtime::{WatchStreamExt, finalizer, reflector, watcher};
 use rdd_api::image::Image;
 use serde_json::{Value, json};
-use support::{Service, api_error};
+use support::{Service, api_error, create_namespace};
 
 fn labelled(name: &str, labels: &[(&str, &str)]) -> ConfigMap {
     ConfigMap {
@@ -36,6 +36,7 @@ fn names(list: &kube::core::ObjectList<ConfigMap>) -> Vec<String> {
 async fn pagination_selectors_and_tables() {
     let service = Service::start().await;
     let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
     for (i, tier) in ["web", "web", "db", "cache", "web"].iter().enumerate() {
         cms.create(&PostParams::default(), &labelled(&format!("cm{i}"), &[("tier", tier), ("n", &i.to_string())]))
@@ -114,6 +115,7 @@ async fn pagination_selectors_and_tables() {
 async fn watch_resume_bookmarks_timeouts_and_gone() {
     let service = Service::start().await;
     let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
     let start = cms.list(&ListParams::default()).await.unwrap().metadata.resource_version.unwrap();
     for i in 0..3 {
@@ -183,6 +185,7 @@ async fn watch_resume_bookmarks_timeouts_and_gone() {
 async fn kube_runtime_watcher_reflector_and_finalizer() {
     let service = Service::start().await;
     let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
 
     // reflector + watcher see creates and later changes.

@@ -14,7 +14,7 @@ use kube::core::ObjectMeta;
 use rdd_api::app::App;
 use rdd_api::container::{Container, ContainerSpec, DesiredState};
 use serde_json::{Value, json};
-use support::{Service, api_error};
+use support::{Service, api_error, create_namespace};
 
 fn config_map(name: &str, data: &[(&str, &str)]) -> ConfigMap {
     ConfigMap {
@@ -36,6 +36,7 @@ const CONTAINER_ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123
 async fn metadata_concurrency_and_generation() {
     let service = Service::start().await;
     let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
 
     let created = cms.create(&PostParams::default(), &config_map("one", &[("a", "1")])).await.unwrap();
@@ -101,7 +102,9 @@ async fn metadata_concurrency_and_generation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_subresource_split() {
     let service = Service::start().await;
-    let containers: Api<Container> = Api::namespaced(service.client().await, "rancher-desktop");
+    let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
+    let containers: Api<Container> = Api::namespaced(client, "rancher-desktop");
     containers.create(&PostParams::default(), &container(CONTAINER_ID)).await.unwrap();
 
     // Writes to the main resource ignore status.
@@ -171,6 +174,7 @@ async fn finalizers_and_deletion() {
 async fn namespace_lifecycle() {
     let service = Service::start().await;
     let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
     let namespaces: Api<Namespace> = Api::all(client.clone());
 
     // Creating in a missing namespace is rejected.
@@ -221,6 +225,7 @@ async fn namespace_lifecycle() {
 async fn patches_dry_run_and_field_validation() {
     let service = Service::start().await;
     let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
     cms.create(&PostParams::default(), &config_map("p", &[("a", "1"), ("b", "2")])).await.unwrap();
 
@@ -300,6 +305,7 @@ async fn patches_dry_run_and_field_validation() {
 async fn schema_validation_defaulting_and_admission() {
     let service = Service::start().await;
     let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
     let apps: Api<App> = Api::all(client.clone());
 
     // Defaulting from the CRD schema.
@@ -395,6 +401,7 @@ async fn schema_validation_defaulting_and_admission() {
 async fn read_only_context_and_posted_crds() {
     let service = Service::start().await;
     let client = service.client().await;
+    create_namespace(&client, "rancher-desktop").await;
 
     // The `user` context reads but may not write.
     let user: Api<ConfigMap> = Api::namespaced(service.user_client().await, "default");

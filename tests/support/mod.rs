@@ -144,3 +144,14 @@ pub fn api_error(err: kube::Error) -> kube::core::Status {
         other => panic!("expected an API error, got {other:?}"),
     }
 }
+
+/// Creates a namespace (the mirror namespace is normally made by the
+/// engine controller, which these tests do not run).
+pub async fn create_namespace(client: &kube::Client, name: &str) {
+    let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client.clone());
+    let namespace = k8s_openapi::api::core::v1::Namespace {
+        metadata: kube::core::ObjectMeta { name: Some(name.into()), ..Default::default() },
+        ..Default::default()
+    };
+    namespaces.create(&Default::default(), &namespace).await.expect("create namespace");
+}
