@@ -299,6 +299,19 @@ preferred_port() {
     wait "${holder}" 2>/dev/null || true
 }
 
+@test "a service that dies while starting is reported with its last log lines" {
+    local tls_dir
+    tls_dir="$(rdd --instance "${OTHER}" svc paths tls_dir)"
+    rm -rf "${tls_dir}"
+    mkdir -p "$(dirname "${tls_dir}")"
+    # A file where the certificate directory belongs: serve cannot start.
+    touch "${tls_dir}"
+    run -1 rdd --instance "${OTHER}" svc start
+    assert_output --partial "exited (exit status: 1) before it was ready; last lines of"
+    assert_output --partial "cannot write the TLS files in ${tls_dir}"
+    rm -f "${tls_dir}"
+}
+
 @test "svc delete stops the service and removes every file of the instance" {
     rdd svc start >/dev/null
     local dir log_dir short_dir
