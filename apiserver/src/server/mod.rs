@@ -120,7 +120,10 @@ impl Server {
     /// may connect from here on; `/readyz` fails until
     /// [`Readiness::set_ready`].
     pub async fn bind(options: ServerOptions) -> Result<Server, ServerError> {
-        let extra_ip = Some(options.ip).filter(|ip| !ip.is_loopback());
+        // The bound address is a name of the certificate too (unless it is
+        // a wildcard, reached through loopback), or clients using the
+        // kubeconfig's URL could not verify the server.
+        let extra_ip = Some(options.ip);
         let tls_dir = options.tls_dir.clone();
         let material = tokio::task::spawn_blocking(move || tls::load_or_create(&tls_dir, extra_ip)).await??;
         let listener = listen::bind(options.ip, options.port).await?;

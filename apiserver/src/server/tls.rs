@@ -90,8 +90,8 @@ pub fn load_or_create(tls_dir: &Path, extra_ip: Option<IpAddr>) -> Result<TlsMat
 /// Why stored files are not reused (logged, never fatal).
 #[derive(Debug, thiserror::Error)]
 enum LoadError {
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
+    #[error("reading {path}: {source}", path = path.display())]
+    Read { path: PathBuf, source: std::io::Error },
     #[error("unreadable PEM: {0}")]
     Pem(#[from] rustls::pki_types::pem::Error),
     #[error("{0}")]
@@ -101,9 +101,11 @@ enum LoadError {
 }
 
 fn load(tls_dir: &Path, dns: &[String], ips: &[IpAddr]) -> Result<TlsMaterial, LoadError> {
-    let ca_pem = std::fs::read_to_string(tls_dir.join(CA_FILE))?;
-    let cert_pem = std::fs::read_to_string(tls_dir.join(CERT_FILE))?;
-    let key_pem = std::fs::read_to_string(tls_dir.join(KEY_FILE))?;
+    let read = |name: &str| {
+        let path = tls_dir.join(name);
+        std::fs::read_to_string(&path).map_err(|source| LoadError::Read { path, source })
+    };
+    let (ca_pem, cert_pem, key_pem) = (read(CA_FILE)?, read(CERT_FILE)?, read(KEY_FILE)?);
     let ca = CertificateDer::from_pem_slice(ca_pem.as_bytes())?;
     let cert = CertificateDer::from_pem_slice(cert_pem.as_bytes())?;
     let mut roots = RootCertStore::empty();
@@ -220,5 +222,7 @@ mod tests {
         let (dns, ips) = serving_names(Some("0.0.0.0".parse().unwrap()));
         assert_eq!(dns, ["localhost"]);
         assert_eq!(ips.len(), 2);
+        assert_eq!(serving_names(Some("::1".parse().unwrap())).1.len(), 2);
+        assert_eq!(serving_names(Some("127.0.0.2".parse().unwrap())).1.len(), 3);
     }
 }

@@ -194,6 +194,27 @@ preferred_port() {
     assert_output 1
 }
 
+@test "svc logs -f follows the log across a restart" {
+    rdd svc start >/dev/null
+    timeout 3 "${RDD_BIN}" svc logs -f >"${BATS_TEST_TMPDIR}/follow.log" &
+    local follower=$!
+    sleep 0.3
+    rdd svc stop >/dev/null
+    rdd svc start >/dev/null
+    sleep 0.6
+    kill "${follower}" 2>/dev/null || true
+    wait "${follower}" || true
+    run -0 grep -c "rdd service started" "${BATS_TEST_TMPDIR}/follow.log"
+    assert_output 2
+    run -0 grep -c "rdd service stopped" "${BATS_TEST_TMPDIR}/follow.log"
+    assert_output 1
+}
+
+@test "svc logs before any background start says so" {
+    run -1 rdd --instance "${OTHER}-never" svc logs
+    assert_output --partial "no service log at"
+}
+
 @test "the certificate is reused across restarts, the tokens are not" {
     rdd svc start >/dev/null
     local ca token
@@ -220,7 +241,9 @@ preferred_port() {
     assert_output "rdd service of instance ${RDD_INSTANCE} is already running (pid ${pid})"
     run -0 kubectl get --raw /readyz
     kill -TERM "${pid}"
-    run -0 wait "${pid}"
+    local rc=0
+    wait "${pid}" || rc=$?
+    assert_equal "${rc}" 0
     assert_file_not_exists "$(rdd svc paths pid_file)"
     run -0 cat "${BATS_TEST_TMPDIR}/serve.log"
     assert_output --partial "shutting down gracefully"
@@ -238,6 +261,20 @@ preferred_port() {
     port="$(server_url | sed 's/.*://')"
     run -1 rdd --instance "${OTHER}" svc serve --port "${port}"
     assert_output --partial "port ${port} on 127.0.0.1 is in use"
+}
+
+@test "svc serve --bind listens on that address, and the certificate names it" {
+    "${RDD_BIN}" --instance "${OTHER}" svc serve --bind 127.0.0.2 2>/dev/null &
+    local pid=$!
+    run -0 rdd --instance "${OTHER}" svc start --timeout 20s
+    run -0 rdd --instance "${OTHER}" svc status -o json
+    assert_equal "$(jq -r .server <<<"${output}")" "https://127.0.0.2:$(preferred_port "${OTHER}")"
+    run -0 "${KUBECTL}" --kubeconfig "$(rdd --instance "${OTHER}" svc paths config)" get --raw /readyz
+    assert_output "ok"
+    kill -TERM "${pid}"
+    local rc=0
+    wait "${pid}" || rc=$?
+    assert_equal "${rc}" 0
 }
 
 @test "svc serve --controllers refuses unknown controllers" {
@@ -260,6 +297,19 @@ preferred_port() {
     assert_output --partial "did not stop within 1s"
     kill -9 "$(cat "${pid_file}")" "${holder}" 2>/dev/null || true
     wait "${holder}" 2>/dev/null || true
+}
+
+@test "a service that dies while starting is reported with its last log lines" {
+    local tls_dir
+    tls_dir="$(rdd --instance "${OTHER}" svc paths tls_dir)"
+    rm -rf "${tls_dir}"
+    mkdir -p "$(dirname "${tls_dir}")"
+    # A file where the certificate directory belongs: serve cannot start.
+    touch "${tls_dir}"
+    run -1 rdd --instance "${OTHER}" svc start
+    assert_output --partial "exited (exit status: 1) before it was ready; last lines of"
+    assert_output --partial "cannot write the TLS files in ${tls_dir}"
+    rm -f "${tls_dir}"
 }
 
 @test "svc delete stops the service and removes every file of the instance" {
