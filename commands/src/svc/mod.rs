@@ -8,6 +8,7 @@ pub mod client;
 pub mod command;
 pub mod controllers;
 pub mod delete;
+pub mod in_process;
 pub mod logs;
 pub mod serve;
 pub mod service;

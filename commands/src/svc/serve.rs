@@ -15,6 +15,7 @@ use rdd_apiserver::storage::StoreOptions;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::controllers::ControllerSet;
+use super::in_process::InProcessControllers;
 use crate::CommandError;
 
 /// How `serve` listens and what it runs.
@@ -53,8 +54,18 @@ pub async fn serve(instance: &Instance, paths: &Paths, options: ServeOptions) ->
         controllers = %options.controllers,
         "rdd service started"
     );
+    // Controllers are kube clients of this server: they connect once
+    // `serve` accepts, and must stop before it does.
+    let controllers = InProcessControllers::start(&options.controllers, paths).await?;
+    let (controllers_stopped_tx, controllers_stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        controllers.stop().await;
+        let _ = controllers_stopped_tx.send(());
+    };
     readiness.set_ready(true);
     server.serve(Arc::new(PlaneHandler(plane.clone())), shutdown).await;
+    let _ = controllers_stopped.await;
     plane.stop();
     plane.store().shutdown().await;
     drop(pid_file);
