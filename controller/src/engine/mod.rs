@@ -27,3 +27,10 @@ pub mod supervisor;
 pub use docker::{DockerConnector, DockerSource};
 pub use error::{DockerError, DockerErrorKind, EngineError, StoreError, WorkError};
 pub use supervisor::{EngineOptions, run, run_with};
+
+#[cfg(test)]
+mod handlers_tests;
+#[cfg(test)]
+mod session_tests;
+#[cfg(test)]
+mod testing;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// Which mirror kind a Kubernetes-side delete concerns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MirrorKind {
     Container,
     Image,
@@ -139,8 +139,9 @@ impl RetryQueue {
         self.attempts.remove(work);
     }
 
-    /// The next work that is due at `now`, ready work first in order.
-    pub fn pop(&mut self, now: Instant) -> Option<Work> {
+    /// Moves backed-off work whose time has come to the end of the ready
+    /// line.
+    pub fn promote(&mut self, now: Instant) {
         while let Some(entry) = self.delayed.first_entry() {
             if entry.key().0 > now {
                 break;
@@ -148,6 +149,11 @@ impl RetryQueue {
             let work = entry.remove();
             self.ready.push_back(work);
         }
+    }
+
+    /// The next work that is due at `now`, ready work first in order.
+    pub fn pop(&mut self, now: Instant) -> Option<Work> {
+        self.promote(now);
         let work = self.ready.pop_front()?;
         self.queued.remove(&work);
         Some(work)
@@ -204,6 +210,10 @@ mod tests {
         assert_eq!(q.next_due(), Some(t0 + Duration::from_millis(100)));
         // A fresh event for the same object while it backs off is a duplicate.
         assert_eq!(q.push(work.clone()), Pushed::Duplicate);
+        // The loop promotes due work before deciding whether to sleep.
+        q.promote(t0 + Duration::from_millis(100));
+        assert!(q.has_ready());
+        assert_eq!(q.next_due(), None);
         assert_eq!(q.pop(t0 + Duration::from_millis(100)), Some(work.clone()));
         assert_eq!(q.retry(work.clone(), t0), (Duration::from_millis(200), 2));
         assert_eq!(q.pop(t0 + Duration::from_millis(199)), None);

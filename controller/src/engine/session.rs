@@ -253,6 +253,7 @@ async fn serve<D: DockerSource, S: MirrorStore>(
     let mut resync = tokio::time::interval_at(Instant::now() + period, period);
     resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        queue.promote(Instant::now());
         let due = queue.next_due();
         let has_ready = queue.has_ready();
         tokio::select! {
