@@ -4,10 +4,14 @@
 //! of SPEC §4.2–§4.4, and the event → work mapping of SPEC §6.4 on real
 //! events. Skipped (with a message) where dockerd cannot run.
 
+#[path = "support/dockerd.rs"]
+#[allow(dead_code)] // restart() is for the engine's session tests.
+mod dockerd;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use dockerd::Dockerd;
 
 use futures::StreamExt;
 use rdd_api::container::{DesiredState, ObservedState};
@@ -21,108 +25,12 @@ use rdd_controller::engine::queue::Work;
 use rdd_controller::engine::session::events_since;
 use rdd_controller::engine::{DockerErrorKind, DockerSource};
 
-/// A dockerd of this test only; killed and cleaned up on drop.
-struct Dockerd {
-    dir: PathBuf,
-    child: Child,
-    host: String,
-}
-
-impl Dockerd {
-    fn start(tag: &str) -> Option<Dockerd> {
-        if !nix::unistd::Uid::effective().is_root() || Command::new("dockerd").arg("--version").output().is_err() {
-            eprintln!("skipping: needs root and dockerd");
-            return None;
-        }
-        // Short: a Unix socket path must stay under ~100 bytes.
-        let dir = PathBuf::from(format!("/tmp/rde-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create the dockerd directory");
-        let socket = dir.join("d.sock");
-        let log = std::fs::File::create(dir.join("dockerd.log")).expect("create the dockerd log");
-        let child = Command::new("dockerd")
-            .arg("--host")
-            .arg(format!("unix://{}", socket.display()))
-            .arg("--data-root")
-            .arg(dir.join("data"))
-            .arg("--exec-root")
-            .arg(dir.join("exec"))
-            .arg("--pidfile")
-            .arg(dir.join("d.pid"))
-            .args(["--bridge=none", "--iptables=false", "--ip6tables=false"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn dockerd");
-        let d = Dockerd { dir, child, host: format!("unix://{}", socket.display()) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if socket.exists() && d.try_docker(&["version"]).is_some() {
-                return Some(d);
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        panic!("dockerd did not come up; see {}/dockerd.log", d.dir.display());
-    }
-
-    fn try_docker(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("docker").arg("-H").arg(&self.host).args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    }
-
-    fn docker(&self, args: &[&str]) -> String {
-        let out = Command::new("docker").arg("-H").arg(&self.host).args(args).output().expect("run docker");
-        assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    fn sh(&self, script: &str) {
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .env("DOCKER_HOST", &self.host)
-            .env("D", &self.dir)
-            .status()
-            .expect("run sh");
-        assert!(status.success(), "sh -c {script}");
-    }
-
-    /// `rdd-test/busybox:1` from a busybox rootfs (no registry here).
-    fn import_busybox(&self, tag: &str) -> String {
-        self.sh("mkdir -p \"$D/r/bin\" && cp /bin/busybox \"$D/r/bin/\" && ln -sf busybox \"$D/r/bin/sh\" && ln -sf busybox \"$D/r/bin/sleep\"");
-        self.sh(&format!("tar -C \"$D/r\" -c . | docker import - {tag} >/dev/null"));
-        self.docker(&["image", "inspect", "--format", "{{.Id}}", tag])
-    }
-}
-
-impl Drop for Dockerd {
-    fn drop(&mut self) {
-        let _ = Command::new("sh")
-            .arg("-c")
-            .arg("docker rm -f $(docker ps -aq) >/dev/null 2>&1")
-            .env("DOCKER_HOST", &self.host)
-            .status();
-        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 fn now() -> Time {
     Time(rdd_api::jiff::Timestamp::now())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn real_snapshot_maps_to_the_specified_mirrors() {
+async fn engine_real_snapshot_maps_to_the_specified_mirrors() {
     let Some(d) = Dockerd::start("snap") else { return };
     let docker = BollardSource::connect(&d.host).await.expect("connect with API negotiation");
     docker.ping().await.unwrap();
@@ -270,7 +178,7 @@ fn position(seen: &[Work], work: &Work) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn real_events_map_to_the_specified_work() {
+async fn engine_real_events_map_to_the_specified_work() {
     let Some(d) = Dockerd::start("evt") else { return };
     let docker = BollardSource::connect(&d.host).await.unwrap();
     // Since from the daemon clock, taken before anything happens: the

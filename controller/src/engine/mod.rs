@@ -31,6 +31,8 @@ pub use supervisor::{EngineOptions, run, run_with};
 #[cfg(test)]
 mod handlers_tests;
 #[cfg(test)]
+mod session_docker_tests;
+#[cfg(test)]
 mod session_tests;
 #[cfg(test)]
 mod testing;
