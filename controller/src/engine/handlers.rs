@@ -1,0 +1,379 @@
+//! The handlers of each unit of work: full sync (SPEC §6.3), the Docker
+//! event work of §6.4 and the Kubernetes → Docker work of §6.5. Each reads
+//! fresh state (Docker inspect, Kubernetes get), decides with the pure
+//! functions of `plan` and `mapping`, and writes through the store; each
+//! is safe to retry from the start.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::{StreamExt, stream};
+use rdd_api::jiff::Timestamp;
+use rdd_api::k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use rdd_api::mirror::volume_mirror_name;
+use rdd_api::{Container, Image, Volume};
+
+use super::docker::DockerSource;
+use super::error::{DockerError, WorkError};
+use super::mapping::{container_status, image_names_from_summary, image_statuses, volume_status};
+use super::plan::{Attempt, ImageMirrorRef, image_gone, plan_image_refresh, stale, state_action};
+use super::queue::{MirrorKind, Work};
+use super::store::{MirrorStore, StatusFn, awaiting_finalizer};
+
+/// What a handler leaves behind besides its own success.
+#[derive(Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// Fresh work the handler discovered (an image that may have become
+    /// dangling).
+    pub follow_up: Vec<Work>,
+    /// Per-object failures inside a full sync, to retry with backoff; the
+    /// rest of the sync went through.
+    pub failed: Vec<Work>,
+}
+
+/// Docker, the store and the knobs the handlers share.
+pub struct Handlers<D, S> {
+    pub docker: Arc<D>,
+    pub store: Arc<S>,
+    /// Parallel inspects during a full sync.
+    pub concurrency: usize,
+}
+
+fn now() -> Time {
+    Time(Timestamp::now())
+}
+
+fn container_writer(inspect: bollard::models::ContainerInspectResponse, attempt: Attempt) -> StatusFn<Container> {
+    let now = now();
+    Box::new(move |c: &Container| {
+        let generation = c.metadata.generation.unwrap_or(0);
+        container_status(&inspect, c.spec.state, c.status.as_ref(), generation, &attempt, now.clone())
+            .map(|(_, s)| s)
+            .unwrap_or_else(|| c.status.clone().unwrap_or_default())
+    })
+}
+
+fn image_ref(image: &Image) -> ImageMirrorRef {
+    let status = image.status.clone().unwrap_or_default();
+    ImageMirrorRef { name: image.metadata.name.clone().unwrap_or_default(), id: status.id, repo_tag: status.repo_tag }
+}
+
+impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
+    pub async fn handle(&self, work: &Work) -> Result<Outcome, WorkError> {
+        match work {
+            Work::Container(id) => self.container(id, Attempt::None).await.map(|_| Outcome::default()),
+            Work::ContainerGone(id) => Ok(self.store.remove::<Container>(id).await.map(|_| Outcome::default())?),
+            Work::Image(reference) => self.image(reference).await,
+            Work::ImageGone(id) => self.image_gone(id).await.map(|_| Outcome::default()),
+            Work::Volume(name) => self.volume(name).await.map(|_| Outcome::default()),
+            Work::VolumeGone(name) => {
+                Ok(self.store.remove::<Volume>(&volume_mirror_name(name)).await.map(|_| Outcome::default())?)
+            }
+            Work::Delete(kind, name) => self.delete(*kind, name).await.map(|_| Outcome::default()),
+            Work::ContainerState(name) => self.container_state(name).await.map(|_| Outcome::default()),
+            Work::ContainerNamespace => {
+                Ok(self.store.ensure_container_namespace().await.map(|_| Outcome::default())?)
+            }
+            Work::FullSync => self.full_sync().await,
+        }
+    }
+
+    /// Re-inspects and applies one container; NotFound removes its mirror.
+    async fn container(&self, id: &str, attempt: Attempt) -> Result<(), WorkError> {
+        match self.docker.inspect_container(id).await {
+            Ok(inspect) => {
+                let Some(name) = inspect.id.clone() else { return Ok(()) };
+                self.store.upsert::<Container>(&name, container_writer(inspect, attempt)).await?;
+                Ok(())
+            }
+            Err(e) if e.is_not_found() => Ok(self.store.remove::<Container>(id).await?),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Re-inspects an image by ID or reference and brings all mirrors of
+    /// its ID (and of its tags) in line.
+    async fn image(&self, reference: &str) -> Result<Outcome, WorkError> {
+        match self.docker.inspect_image(reference).await {
+            Ok(inspect) => {
+                let fresh = image_statuses(&inspect);
+                let existing: Vec<ImageMirrorRef> = self.store.list::<Image>().await?.iter().map(image_ref).collect();
+                let plan = plan_image_refresh(fresh, &existing);
+                for (name, status) in plan.apply {
+                    self.store.upsert::<Image>(&name, Box::new(move |_| status.clone())).await?;
+                }
+                for name in &plan.remove {
+                    self.store.remove::<Image>(name).await?;
+                }
+                Ok(Outcome { follow_up: plan.reinspect.into_iter().map(Work::Image).collect(), failed: Vec::new() })
+            }
+            // Gone by the time we looked: the delete event (or the next full
+            // sync) removes the mirrors; by ID we can do it now.
+            Err(e) if e.is_not_found() => self.image_gone(reference).await.map(|_| Outcome::default()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn image_gone(&self, id: &str) -> Result<(), WorkError> {
+        let existing: Vec<ImageMirrorRef> = self.store.list::<Image>().await?.iter().map(image_ref).collect();
+        for name in image_gone(id, &existing) {
+            self.store.remove::<Image>(&name).await?;
+        }
+        Ok(())
+    }
+
+    async fn volume(&self, name: &str) -> Result<(), WorkError> {
+        match self.docker.inspect_volume(name).await {
+            Ok(volume) => {
+                let (mirror, status) = volume_status(&volume);
+                self.store.upsert::<Volume>(&mirror, Box::new(move |_| status.clone())).await?;
+                Ok(())
+            }
+            Err(e) if e.is_not_found() => Ok(self.store.remove::<Volume>(&volume_mirror_name(name)).await?),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// SPEC §6.5: Docker first, then the finalizer. A refusal (image or
+    /// volume in use) keeps the finalizer, is recorded as an Event on the
+    /// mirror, and fails the work so it is retried with backoff.
+    async fn delete(&self, kind: MirrorKind, name: &str) -> Result<(), WorkError> {
+        match kind {
+            MirrorKind::Container => {
+                let Some(object) = self.store.get::<Container>(name).await? else { return Ok(()) };
+                if !awaiting_finalizer(&object) {
+                    return Ok(());
+                }
+                let r = self.docker.remove_container(name).await;
+                self.after_docker_delete(&object, r).await
+            }
+            MirrorKind::Image => {
+                let Some(object) = self.store.get::<Image>(name).await? else { return Ok(()) };
+                if !awaiting_finalizer(&object) {
+                    return Ok(());
+                }
+                let r = self.remove_image(&object).await;
+                self.after_docker_delete(&object, r).await
+            }
+            MirrorKind::Volume => {
+                let Some(object) = self.store.get::<Volume>(name).await? else { return Ok(()) };
+                if !awaiting_finalizer(&object) {
+                    return Ok(());
+                }
+                let r = match object.status.as_ref().and_then(|s| s.name.clone()) {
+                    Some(volume) => self.docker.remove_volume(&volume).await,
+                    None => Ok(()),
+                };
+                self.after_docker_delete(&object, r).await
+            }
+        }
+    }
+
+    /// An image mirror stands for one tag (removed by tag, unless the tag
+    /// now names another image) or for a dangling image (removed by ID).
+    async fn remove_image(&self, object: &Image) -> Result<(), DockerError> {
+        let status = object.status.clone().unwrap_or_default();
+        match (status.repo_tag, status.id) {
+            (Some(tag), id) => match self.docker.inspect_image(&tag).await {
+                Ok(current) if current.id.is_some() && current.id == id => self.docker.remove_image(&tag).await,
+                Ok(_) => Ok(()),
+                Err(e) if e.is_not_found() => Ok(()),
+                Err(e) => Err(e),
+            },
+            (None, Some(id)) => self.docker.remove_image(&id).await,
+            (None, None) => Ok(()),
+        }
+    }
+
+    async fn after_docker_delete<K: super::store::Mirror>(
+        &self,
+        object: &K,
+        result: Result<(), DockerError>,
+    ) -> Result<(), WorkError> {
+        let name = object.meta().name.clone().unwrap_or_default();
+        match result {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => {
+                let reason = if e.is_conflict() { "DockerRefusedDelete" } else { "DockerDeleteFailed" };
+                let message = format!("keeping the finalizer until Docker removes it; will retry: {e}");
+                tracing::warn!(kind = K::KIND.as_str(), name = %name, error = %e, "Docker refused the delete of a mirror");
+                if let Err(event_error) = self.store.warn(object, reason, &message).await {
+                    tracing::warn!(kind = K::KIND.as_str(), name = %name, error = %event_error, "could not record the Event");
+                }
+                return Err(e.into());
+            }
+        }
+        Ok(self.store.strip_finalizer::<K>(&name).await?)
+    }
+
+    /// SPEC §6.5 spec.state: inspect, act if needed, re-inspect and write
+    /// StateReconciled; a Docker error is written and fails the work so it
+    /// is retried with backoff.
+    async fn container_state(&self, name: &str) -> Result<(), WorkError> {
+        let Some(object) = self.store.get::<Container>(name).await? else { return Ok(()) };
+        if object.metadata.deletion_timestamp.is_some() {
+            return Ok(());
+        }
+        let inspect = match self.docker.inspect_container(name).await {
+            Ok(inspect) => inspect,
+            Err(e) if e.is_not_found() => return Ok(self.store.remove::<Container>(name).await?),
+            Err(e) => return Err(e.into()),
+        };
+        let observed = container_status(&inspect, object.spec.state, None, 0, &Attempt::None, now())
+            .map(|(_, s)| s.status)
+            .unwrap_or_default();
+        let Some(action) = state_action(object.spec.state, observed) else {
+            return self.container(name, Attempt::None).await;
+        };
+        tracing::info!(
+            kind = "Container",
+            name,
+            action = action.as_str(),
+            desired = object.spec.state.as_str(),
+            "changing container state"
+        );
+        let result = match action {
+            super::plan::StateAction::Start => self.docker.start_container(name).await,
+            super::plan::StateAction::Stop => self.docker.stop_container(name).await,
+            super::plan::StateAction::Unpause => self.docker.unpause_container(name).await,
+        };
+        match result {
+            Ok(()) => self.container(name, Attempt::Succeeded).await,
+            Err(e) => {
+                self.container(name, Attempt::Failed(e.to_string())).await?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// SPEC §6.3: list, inspect in parallel, apply, prune what the lists no
+    /// longer back. Per-object failures are returned for retry; only a
+    /// failed list fails the sync.
+    pub async fn full_sync(&self) -> Result<Outcome, WorkError> {
+        let mut outcome = Outcome::default();
+        self.store.ensure_container_namespace().await?;
+        self.sync_containers(&mut outcome).await?;
+        self.sync_images(&mut outcome).await?;
+        self.sync_volumes(&mut outcome).await?;
+        Ok(outcome)
+    }
+
+    async fn sync_containers(&self, outcome: &mut Outcome) -> Result<(), WorkError> {
+        let ids = self.docker.list_containers().await?;
+        let mut expected: HashSet<String> = ids.iter().cloned().collect();
+        let results: Vec<(String, Result<Option<String>, WorkError>)> = stream::iter(ids)
+            .map(|id| async move {
+                let r = match self.docker.inspect_container(&id).await {
+                    Ok(inspect) => match inspect.id.clone() {
+                        Some(name) => self
+                            .store
+                            .upsert::<Container>(&name, container_writer(inspect, Attempt::None))
+                            .await
+                            .map(|_| Some(name))
+                            .map_err(WorkError::from),
+                        None => Ok(None),
+                    },
+                    // Removed between list and inspect (seed r2 I5): the prune below drops it.
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e.into()),
+                };
+                (id, r)
+            })
+            .buffer_unordered(self.concurrency.max(1))
+            .collect()
+            .await;
+        for (id, result) in results {
+            match result {
+                Ok(Some(name)) => {
+                    expected.insert(name);
+                }
+                Ok(None) => {
+                    expected.remove(&id);
+                }
+                Err(e) => {
+                    // Keep the existing mirror; retry the object alone.
+                    tracing::warn!(kind = "Container", name = %id, error = %e, "full sync skipped a container; will retry");
+                    outcome.failed.push(Work::Container(id));
+                }
+            }
+        }
+        let mirrors = self.store.list::<Container>().await?;
+        let names: Vec<String> = mirrors.iter().filter_map(|m| m.metadata.name.clone()).collect();
+        for name in stale(names.iter().map(String::as_str), &expected) {
+            if let Err(e) = self.store.remove::<Container>(&name).await {
+                tracing::warn!(kind = "Container", name = %name, error = %e, "could not prune a stale mirror; will retry");
+                outcome.failed.push(Work::ContainerGone(name));
+            }
+        }
+        Ok(())
+    }
+
+    async fn sync_images(&self, outcome: &mut Outcome) -> Result<(), WorkError> {
+        let summaries = self.docker.list_images().await?;
+        // From the list, before any inspect (seed r5 I5).
+        let mut expected: HashSet<String> = summaries.iter().flat_map(image_names_from_summary).collect();
+        let results: Vec<(String, Result<Vec<String>, WorkError>)> = stream::iter(summaries.into_iter().map(|s| s.id))
+            .map(|id| async move {
+                let r = match self.docker.inspect_image(&id).await {
+                    Ok(inspect) => {
+                        let mut names = Vec::new();
+                        let mut result = Ok(());
+                        for (name, status) in image_statuses(&inspect) {
+                            if let Err(e) = self.store.upsert::<Image>(&name, Box::new(move |_| status.clone())).await {
+                                result = Err(WorkError::from(e));
+                            }
+                            names.push(name);
+                        }
+                        result.map(|_| names)
+                    }
+                    Err(e) if e.is_not_found() => Ok(Vec::new()),
+                    Err(e) => Err(e.into()),
+                };
+                (id, r)
+            })
+            .buffer_unordered(self.concurrency.max(1))
+            .collect()
+            .await;
+        for (id, result) in results {
+            match result {
+                Ok(names) => expected.extend(names),
+                Err(e) => {
+                    tracing::warn!(kind = "Image", id = %id, error = %e, "full sync skipped an image; will retry");
+                    outcome.failed.push(Work::Image(id));
+                }
+            }
+        }
+        let mirrors = self.store.list::<Image>().await?;
+        let names: Vec<String> = mirrors.iter().filter_map(|m| m.metadata.name.clone()).collect();
+        for name in stale(names.iter().map(String::as_str), &expected) {
+            if let Err(e) = self.store.remove::<Image>(&name).await {
+                tracing::warn!(kind = "Image", name = %name, error = %e, "could not prune a stale mirror; will retry");
+                outcome.failed.push(Work::FullSync);
+            }
+        }
+        Ok(())
+    }
+
+    async fn sync_volumes(&self, outcome: &mut Outcome) -> Result<(), WorkError> {
+        let volumes = self.docker.list_volumes().await?;
+        let mut expected = HashSet::new();
+        for volume in &volumes {
+            let (name, status) = volume_status(volume);
+            expected.insert(name.clone());
+            if let Err(e) = self.store.upsert::<Volume>(&name, Box::new(move |_| status.clone())).await {
+                tracing::warn!(kind = "Volume", name = %volume.name, error = %e, "full sync skipped a volume; will retry");
+                outcome.failed.push(Work::Volume(volume.name.clone()));
+            }
+        }
+        let mirrors = self.store.list::<Volume>().await?;
+        let names: Vec<String> = mirrors.iter().filter_map(|m| m.metadata.name.clone()).collect();
+        for name in stale(names.iter().map(String::as_str), &expected) {
+            if let Err(e) = self.store.remove::<Volume>(&name).await {
+                tracing::warn!(kind = "Volume", name = %name, error = %e, "could not prune a stale mirror; will retry");
+                outcome.failed.push(Work::FullSync);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,323 @@
+//! One mirror session: the life of a connection to one Docker host while
+//! the App wants mirroring. Start-up in the order of SPEC §6.2, the event
+//! loop with the per-object retry queue (§6.4), periodic resync (§6.3),
+//! reconnect with a full sync in place when the event stream breaks (same
+//! objects, so same UIDs and no DELETED events for survivors), and handlers
+//! run in their own tokio task so a panic is a failed attempt, not a dead
+//! loop (seed r2 S3).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use rdd_api::jiff::{SignedDuration, Timestamp};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::docker::{DockerConnector, DockerSource};
+use super::error::DockerError;
+use super::events::work_for_event;
+use super::handlers::{Handlers, Outcome};
+use super::queue::{Backoff, Pushed, RetryQueue, Work};
+use super::store::MirrorStore;
+
+/// Where a session is, as the App's ContainerEngineReady shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionState {
+    /// Trying to (re)connect; the message says what the last attempt hit.
+    Connecting(String),
+    /// Retrying for longer than the give-up window; still retrying.
+    ConnectFailed(String),
+    /// Synced and following events.
+    Connected,
+}
+
+/// Knobs of a session.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    /// Docker host URL.
+    pub host: String,
+    pub resync_period: Duration,
+    /// Parallel inspects during a full sync.
+    pub concurrency: usize,
+    /// How long one connect attempt retries before the state says
+    /// ConnectFailed (SPEC §6.1: at least 20 s).
+    pub connect_give_up: Duration,
+    pub connect_backoff: Backoff,
+    /// Backoff of failed work.
+    pub retry_backoff: Backoff,
+    /// Most distinct objects waiting in the queue; beyond it, a full sync.
+    pub queue_capacity: usize,
+}
+
+impl SessionConfig {
+    pub fn new(host: impl Into<String>, resync_period: Duration) -> Self {
+        SessionConfig {
+            host: host.into(),
+            resync_period,
+            concurrency: 8,
+            connect_give_up: Duration::from_secs(20),
+            connect_backoff: Backoff { initial: Duration::from_millis(250), max: Duration::from_secs(5) },
+            retry_backoff: Backoff { initial: Duration::from_millis(500), max: Duration::from_secs(60) },
+            queue_capacity: 10_000,
+        }
+    }
+}
+
+/// A running session.
+pub struct Session {
+    pub host: String,
+    state: watch::Receiver<SessionState>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Session {
+    pub fn start<C: DockerConnector, S: MirrorStore>(connector: Arc<C>, store: Arc<S>, config: SessionConfig) -> Self {
+        let (state_tx, state) =
+            watch::channel(SessionState::Connecting(format!("connecting to Docker at {}", config.host)));
+        let (stop, stop_rx) = watch::channel(false);
+        let host = config.host.clone();
+        let task = tokio::spawn(run(connector, store, config, state_tx, stop_rx));
+        Session { host, state, stop, task }
+    }
+
+    pub fn state(&self) -> SessionState {
+        self.state.borrow().clone()
+    }
+
+    /// Changes of [`Session::state`].
+    pub fn subscribe(&self) -> watch::Receiver<SessionState> {
+        self.state.clone()
+    }
+
+    /// Stops the session and waits until its handlers are gone, so that a
+    /// sweep after this cannot race a late write.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await
+            && e.is_panic()
+        {
+            tracing::error!(host = %self.host, "mirror session panicked while stopping");
+        }
+    }
+}
+
+enum Ended {
+    Stopped,
+    Lost(String),
+}
+
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // A dropped sender also means stop.
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Docker's `since` from the daemon's clock (seed r2 I3), else the host's
+/// minus two minutes to cover skew.
+pub fn events_since(daemon_time: Option<&str>) -> String {
+    let at = daemon_time
+        .and_then(|t| t.parse::<Timestamp>().ok())
+        .unwrap_or_else(|| Timestamp::now() - SignedDuration::from_secs(120));
+    format!("{}.{:09}", at.as_second(), at.subsec_nanosecond().max(0))
+}
+
+async fn run<C: DockerConnector, S: MirrorStore>(
+    connector: Arc<C>,
+    store: Arc<S>,
+    config: SessionConfig,
+    state: watch::Sender<SessionState>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut queue = RetryQueue::new(config.queue_capacity, config.retry_backoff);
+    let mut changes = store.changes();
+    loop {
+        let connected = tokio::select! {
+            biased;
+            _ = stopped(&mut stop) => return,
+            c = connect(&*connector, &store, &config, &state, &mut queue) => c,
+        };
+        let (docker, events) = connected;
+        tracing::info!(host = %config.host, namespace = store.namespace(), "mirroring Docker");
+        state.send_replace(SessionState::Connected);
+        let handlers = Arc::new(Handlers { docker, store: store.clone(), concurrency: config.concurrency });
+        match serve(&handlers, events, &mut changes, &config, &mut queue, &mut stop).await {
+            Ended::Stopped => return,
+            Ended::Lost(why) => {
+                tracing::warn!(host = %config.host, error = %why, "lost Docker's event stream; reconnecting and re-syncing in place");
+                state.send_replace(SessionState::Connecting(format!(
+                    "reconnecting to Docker at {}: {why}",
+                    config.host
+                )));
+            }
+        }
+    }
+}
+
+/// Retries [`start_up`] with backoff until it succeeds; the state turns
+/// ConnectFailed once the give-up window has passed, and retrying goes on.
+async fn connect<C: DockerConnector, S: MirrorStore>(
+    connector: &C,
+    store: &Arc<S>,
+    config: &SessionConfig,
+    state: &watch::Sender<SessionState>,
+    queue: &mut RetryQueue,
+) -> (Arc<C::Source>, BoxStream<'static, Result<bollard::models::EventMessage, DockerError>>) {
+    let began = Instant::now();
+    let mut attempt = 0u32;
+    loop {
+        match start_up(connector, store, config, queue).await {
+            Ok(connected) => return connected,
+            Err(why) => {
+                attempt += 1;
+                let message = format!("cannot connect to Docker at {}: {why}", config.host);
+                if began.elapsed() >= config.connect_give_up {
+                    tracing::warn!(host = %config.host, attempt, error = %why, "still cannot connect to Docker");
+                    state.send_replace(SessionState::ConnectFailed(message));
+                } else {
+                    tracing::debug!(host = %config.host, attempt, error = %why, "cannot connect to Docker yet");
+                    state.send_replace(SessionState::Connecting(message));
+                }
+                tokio::time::sleep(config.connect_backoff.delay(attempt)).await;
+            }
+        }
+    }
+}
+
+/// SPEC §6.2: ping; `Since` from the daemon clock, before the snapshot;
+/// namespace and ContainerNamespace; full sync; subscribe from `Since`.
+async fn start_up<C: DockerConnector, S: MirrorStore>(
+    connector: &C,
+    store: &Arc<S>,
+    config: &SessionConfig,
+    queue: &mut RetryQueue,
+) -> Result<(Arc<C::Source>, BoxStream<'static, Result<bollard::models::EventMessage, DockerError>>), String> {
+    const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+    let docker = tokio::time::timeout(CALL_TIMEOUT, async {
+        let docker = connector.connect(&config.host).await?;
+        docker.ping().await?;
+        Ok::<_, DockerError>(docker)
+    })
+    .await
+    .map_err(|_| format!("no answer within {}s", CALL_TIMEOUT.as_secs()))?
+    .map_err(|e| e.to_string())?;
+    let clock = match tokio::time::timeout(CALL_TIMEOUT, docker.system_time()).await {
+        Ok(Ok(clock)) => clock,
+        Ok(Err(e)) => {
+            tracing::warn!(host = %config.host, error = %e, "cannot read the daemon clock; using the host's minus 2 minutes");
+            None
+        }
+        Err(_) => None,
+    };
+    let since = events_since(clock.as_deref());
+    store.ensure_namespace().await.map_err(|e| e.to_string())?;
+    store.ensure_container_namespace().await.map_err(|e| e.to_string())?;
+    let docker = Arc::new(docker);
+    let handlers = Handlers { docker: docker.clone(), store: store.clone(), concurrency: config.concurrency };
+    let started = Instant::now();
+    let outcome = handlers.full_sync().await.map_err(|e| format!("full sync failed: {e}"))?;
+    tracing::info!(host = %config.host, elapsed_ms = started.elapsed().as_millis() as u64, failed = outcome.failed.len(), "full sync done");
+    absorb(queue, outcome);
+    let events = docker.events(&since);
+    Ok((docker, events))
+}
+
+fn push(queue: &mut RetryQueue, work: Work) {
+    if queue.push(work) == Pushed::Full {
+        tracing::warn!("work queue full; falling back to a full sync");
+        queue.push(Work::FullSync);
+    }
+}
+
+fn absorb(queue: &mut RetryQueue, outcome: Outcome) {
+    for work in outcome.follow_up {
+        push(queue, work);
+    }
+    let now = Instant::now();
+    for work in outcome.failed {
+        queue.retry(work, now);
+    }
+}
+
+async fn serve<D: DockerSource, S: MirrorStore>(
+    handlers: &Arc<Handlers<D, S>>,
+    mut events: BoxStream<'static, Result<bollard::models::EventMessage, DockerError>>,
+    changes: &mut BoxStream<'static, Work>,
+    config: &SessionConfig,
+    queue: &mut RetryQueue,
+    stop: &mut watch::Receiver<bool>,
+) -> Ended {
+    let period = config.resync_period.max(Duration::from_secs(1));
+    let mut resync = tokio::time::interval_at(Instant::now() + period, period);
+    resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        queue.promote(Instant::now());
+        let due = queue.next_due();
+        let has_ready = queue.has_ready();
+        tokio::select! {
+            biased;
+            _ = stopped(stop) => return Ended::Stopped,
+            event = events.next() => match event {
+                Some(Ok(event)) => {
+                    if let Some(work) = work_for_event(&event) {
+                        push(queue, work);
+                    }
+                }
+                Some(Err(e)) => return Ended::Lost(e.to_string()),
+                None => return Ended::Lost("Docker closed the event stream".to_owned()),
+            },
+            Some(work) = changes.next() => push(queue, work),
+            _ = resync.tick() => push(queue, Work::FullSync),
+            _ = async { tokio::time::sleep_until(due.unwrap_or_else(Instant::now)).await }, if due.is_some() && !has_ready => {}
+            _ = std::future::ready(()), if has_ready => {
+                if let Some(work) = queue.pop(Instant::now())
+                    && run_one(handlers, work, queue, stop).await.is_err()
+                {
+                    return Ended::Stopped;
+                }
+            }
+        }
+    }
+}
+
+/// Runs one handler in its own task; a panic or an error schedules a retry.
+/// `Err(())` means the session was stopped meanwhile.
+async fn run_one<D: DockerSource, S: MirrorStore>(
+    handlers: &Arc<Handlers<D, S>>,
+    work: Work,
+    queue: &mut RetryQueue,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<(), ()> {
+    let h = handlers.clone();
+    let w = work.clone();
+    let task = tokio::spawn(async move { h.handle(&w).await });
+    let abort = task.abort_handle();
+    let joined = tokio::select! {
+        joined = task => joined,
+        _ = stopped(stop) => {
+            abort.abort();
+            return Err(());
+        }
+    };
+    match joined {
+        Ok(Ok(outcome)) => {
+            queue.succeeded(&work);
+            absorb(queue, outcome);
+        }
+        Ok(Err(e)) => {
+            let (delay, attempt) = queue.retry(work.clone(), Instant::now());
+            tracing::warn!(work = ?work, attempt, retry_in_ms = delay.as_millis() as u64, error = %e, "work failed; will retry");
+        }
+        Err(e) => {
+            let (delay, attempt) = queue.retry(work.clone(), Instant::now());
+            if e.is_panic() {
+                tracing::error!(work = ?work, attempt, retry_in_ms = delay.as_millis() as u64, "handler panicked; the loop goes on and retries");
+            } else {
+                tracing::warn!(work = ?work, attempt, "handler task was cancelled; will retry");
+            }
+        }
+    }
+    Ok(())
+}
