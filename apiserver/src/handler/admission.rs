@@ -40,7 +40,10 @@ pub fn admit(
 fn namespace_lifecycle(plane: &ControlPlane, ctx: &RequestContext, new: &Value) -> Result<(), ApiError> {
     let Some(namespace) = ctx.namespace() else { return Ok(()) };
     let namespaces = crate::error::GroupResource::new("", "namespaces");
-    let stored = plane.store.get(&format!("/core/namespaces/{namespace}")).ok_or_else(|| ApiError::not_found(&namespaces, namespace))?;
+    let stored = plane
+        .store
+        .get(&format!("/core/namespaces/{namespace}"))
+        .ok_or_else(|| ApiError::not_found(&namespaces, namespace))?;
     let value: Value = serde_json::from_slice(&stored.json).map_err(ApiError::internal)?;
     if object::is_terminating(&value) {
         return Err(ApiError::forbidden(
@@ -76,7 +79,10 @@ fn rule_violation(info: &ResourceInfo, name: &str, path: &str, schema_type: &str
         &info.group,
         &info.kind,
         name,
-        vec![(format!("{field}: {body}"), Cause { reason: "FieldValueInvalid".into(), message: body, field: path.into() })],
+        vec![(
+            format!("{field}: {body}"),
+            Cause { reason: "FieldValueInvalid".into(), message: body, field: path.into() },
+        )],
     )
 }
 
@@ -127,7 +133,10 @@ fn rdd_rules(info: &ResourceInfo, operation: Operation, old: Option<&Value>, new
                         &info.group,
                         &info.kind,
                         name,
-                        vec![(format!("spec: {body}"), Cause { reason: "FieldValueForbidden".into(), message: body.into(), field: "spec".into() })],
+                        vec![(
+                            format!("spec: {body}"),
+                            Cause { reason: "FieldValueForbidden".into(), message: body.into(), field: "spec".into() },
+                        )],
                     ));
                 }
             }
@@ -149,7 +158,13 @@ mod tests {
 
     #[test]
     fn app_must_be_named_app() {
-        let err = rdd_rules(&info(0), Operation::Create, None, &json!({"metadata": {"name": "foo"}, "spec": {"running": true}})).unwrap_err();
+        let err = rdd_rules(
+            &info(0),
+            Operation::Create,
+            None,
+            &json!({"metadata": {"name": "foo"}, "spec": {"running": true}}),
+        )
+        .unwrap_err();
         assert_eq!(err.code, 422);
         assert_eq!(
             err.message,
@@ -162,7 +177,11 @@ mod tests {
         let old = json!({"metadata": {"name": "app"}, "spec": {"running": true, "namespace": "a"}});
         let new = json!({"metadata": {"name": "app"}, "spec": {"running": true, "namespace": "b"}});
         let err = rdd_rules(&info(0), Operation::Update, Some(&old), &new).unwrap_err();
-        assert!(err.message.ends_with(r#"spec.namespace: Invalid value: "string": spec.namespace is immutable"#), "{}", err.message);
+        assert!(
+            err.message.ends_with(r#"spec.namespace: Invalid value: "string": spec.namespace is immutable"#),
+            "{}",
+            err.message
+        );
         let external = json!({"metadata": {"name": "app"}, "spec": {"running": true, "containerEngine": {"provider": "external"}}});
         let err = rdd_rules(&info(0), Operation::Create, None, &external).unwrap_err();
         assert!(err.message.contains("spec.containerEngine.endpoint is required when provider is external"));

@@ -59,7 +59,11 @@ mod tests {
             r#"configmaps is forbidden: User "user" cannot create resource "configmaps" in API group "" in the namespace "default""#
         );
         let err = authorize(&user, info, &request(Verb::Delete, Some("default"), Some("x"))).unwrap_err();
-        assert!(err.message.starts_with(r#"configmaps "x" is forbidden: User "user" cannot delete"#), "{}", err.message);
+        assert!(
+            err.message.starts_with(r#"configmaps "x" is forbidden: User "user" cannot delete"#),
+            "{}",
+            err.message
+        );
         let root = Caller { name: "system-admin".into(), read_only: false };
         assert!(authorize(&root, info, &request(Verb::Delete, Some("default"), Some("x"))).is_ok());
     }

@@ -37,13 +37,15 @@ pub fn media_type(content_type: Option<&str>) -> String {
 pub fn decode_object(body: &[u8], content_type: Option<&str>) -> Result<Value, ApiError> {
     let media = media_type(content_type);
     let value: Value = match media.as_str() {
-        "application/json" | "" | "*/*" => serde_json::from_slice(body)
-            .map_err(|err| ApiError::bad_request(format!("the body of the request could not be decoded as JSON: {err}")))?,
+        "application/json" | "" | "*/*" => serde_json::from_slice(body).map_err(|err| {
+            ApiError::bad_request(format!("the body of the request could not be decoded as JSON: {err}"))
+        })?,
         "application/yaml" | "application/x-yaml" | "text/yaml" => {
             let text = std::str::from_utf8(body)
                 .map_err(|_| ApiError::bad_request("the YAML body of the request is not UTF-8"))?;
-            serde_saphyr::from_str(text)
-                .map_err(|err| ApiError::bad_request(format!("the body of the request could not be decoded as YAML: {err}")))?
+            serde_saphyr::from_str(text).map_err(|err| {
+                ApiError::bad_request(format!("the body of the request could not be decoded as YAML: {err}"))
+            })?
         }
         other => {
             return Err(ApiError::unsupported_media_type(format!(
@@ -95,9 +97,11 @@ pub fn negotiate(accept: Option<&str>) -> Option<Rendering> {
             (Some("Table"), Some("meta.k8s.io"), Some(v @ ("v1" | "v1beta1"))) if json_like => {
                 return Some(Rendering::Table { v1beta1: v == "v1beta1" });
             }
-            (Some("PartialObjectMetadata" | "PartialObjectMetadataList"), Some("meta.k8s.io"), Some("v1" | "v1beta1"))
-                if json_like =>
-            {
+            (
+                Some("PartialObjectMetadata" | "PartialObjectMetadataList"),
+                Some("meta.k8s.io"),
+                Some("v1" | "v1beta1"),
+            ) if json_like => {
                 return Some(Rendering::Metadata);
             }
             (Some(_), _, _) => continue,

@@ -31,8 +31,9 @@ fn parse_options(ctx: &RequestContext, body: &[u8]) -> Result<DeleteOptions, Api
     let mut options = DeleteOptions { dry_run: ctx.options.dry_run, ..DeleteOptions::default() };
     let mut policy = ctx.options.propagation_policy.clone();
     if !body.iter().all(u8::is_ascii_whitespace) {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|err| ApiError::bad_request(format!("the DeleteOptions in the request body could not be decoded: {err}")))?;
+        let value: Value = serde_json::from_slice(body).map_err(|err| {
+            ApiError::bad_request(format!("the DeleteOptions in the request body could not be decoded: {err}"))
+        })?;
         if let Some(dry_run) = value.get("dryRun").and_then(Value::as_array) {
             for entry in dry_run {
                 match entry.as_str() {
@@ -138,7 +139,11 @@ pub async fn delete_object(
             if dry_run {
                 return Ok(Deletion::Gone(value));
             }
-            WriteOp::Delete { key: key.to_owned(), object: value, precondition: Precondition::Revision(stored.revision) }
+            WriteOp::Delete {
+                key: key.to_owned(),
+                object: value,
+                precondition: Precondition::Revision(stored.revision),
+            }
         };
         let gone = matches!(op, WriteOp::Delete { .. });
         match plane.store.write(op).await {
@@ -152,17 +157,27 @@ pub async fn delete_object(
             Err(err) => return Err(store_error(info, &name, err)),
         }
     }
-    Err(ApiError::conflict(&info.group_resource(), &name, "the object kept changing while it was being deleted; try again"))
+    Err(ApiError::conflict(
+        &info.group_resource(),
+        &name,
+        "the object kept changing while it was being deleted; try again",
+    ))
 }
 
-pub async fn delete(plane: &Arc<ControlPlane>, ctx: &RequestContext, body: &[u8]) -> Result<Response<ResponseBody>, ApiError> {
+pub async fn delete(
+    plane: &Arc<ControlPlane>,
+    ctx: &RequestContext,
+    body: &[u8],
+) -> Result<Response<ResponseBody>, ApiError> {
     let options = parse_options(ctx, body)?;
-    let stored = plane.store.get(&ctx.key()).ok_or_else(|| ApiError::not_found(&ctx.info.group_resource(), ctx.name()))?;
+    let stored =
+        plane.store.get(&ctx.key()).ok_or_else(|| ApiError::not_found(&ctx.info.group_resource(), ctx.name()))?;
     let presented = present(plane, &ctx.info, &stored)?;
     check_preconditions(ctx, &options, &presented)?;
     match delete_object(plane, &ctx.info, &ctx.key(), stored, options.dry_run).await? {
         Deletion::Pending(value) => {
-            let value = if ctx.info.behaviour == Behaviour::EventsV1Event { crate::events::from_core(&value) } else { value };
+            let value =
+                if ctx.info.behaviour == Behaviour::EventsV1Event { crate::events::from_core(&value) } else { value };
             let rv = object::resource_version(&value).to_owned();
             Ok(render_one(ctx, value, &rv))
         }

@@ -36,7 +36,14 @@ pub struct BootstrapError {
     source: ApiError,
 }
 
-fn context(plane: &ControlPlane, group: &str, resource: &str, namespace: Option<&str>, name: &str, verb: Verb) -> Result<RequestContext, ApiError> {
+fn context(
+    plane: &ControlPlane,
+    group: &str,
+    resource: &str,
+    namespace: Option<&str>,
+    name: &str,
+    verb: Verb,
+) -> Result<RequestContext, ApiError> {
     let snapshot = plane.registry.snapshot();
     let info = snapshot
         .resources()
@@ -61,8 +68,20 @@ fn context(plane: &ControlPlane, group: &str, resource: &str, namespace: Option<
 }
 
 /// Creates an object through the normal create path (admission included).
-async fn internal_create(plane: &Arc<ControlPlane>, group: &str, resource: &str, value: &Value) -> Result<(), ApiError> {
-    let ctx = context(plane, group, resource, Some(object::namespace(value)).filter(|n| !n.is_empty()), object::name(value), Verb::Create)?;
+async fn internal_create(
+    plane: &Arc<ControlPlane>,
+    group: &str,
+    resource: &str,
+    value: &Value,
+) -> Result<(), ApiError> {
+    let ctx = context(
+        plane,
+        group,
+        resource,
+        Some(object::namespace(value)).filter(|n| !n.is_empty()),
+        object::name(value),
+        Verb::Create,
+    )?;
     let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
     write::create(plane, &ctx, &body, Some("application/json")).await.map(|_| ())
 }
@@ -80,12 +99,12 @@ pub async fn bootstrap(plane: &Arc<ControlPlane>) -> Result<(), BootstrapError> 
         }
     }
     for crd in rdd_api::crds::all() {
-        let desired = serde_json::to_value(&crd).map_err(|err| BootstrapError {
-            what: "rdd's CRDs".into(),
-            source: ApiError::internal(err),
-        })?;
+        let desired = serde_json::to_value(&crd)
+            .map_err(|err| BootstrapError { what: "rdd's CRDs".into(), source: ApiError::internal(err) })?;
         let name = object::name(&desired).to_owned();
-        install_crd(plane, &name, desired).await.map_err(|source| BootstrapError { what: format!("CRD {name}"), source })?;
+        install_crd(plane, &name, desired)
+            .await
+            .map_err(|source| BootstrapError { what: format!("CRD {name}"), source })?;
     }
     refresh_registry(plane);
     Ok(())
@@ -153,14 +172,13 @@ pub fn accept_crd(plane: &ControlPlane, old: Option<&Value>, crd: &mut Value) ->
     let mut clash = None;
     for other in plane.store.list(CRD_PREFIX, None, None).items {
         let Ok(other) = serde_json::from_slice::<Value>(&other.json) else { continue };
-        if object::name(&other) == name || other.pointer("/spec/group").and_then(Value::as_str) != Some(group.as_str()) {
+        if object::name(&other) == name || other.pointer("/spec/group").and_then(Value::as_str) != Some(group.as_str())
+        {
             continue;
         }
         let other_names = other.pointer("/status/acceptedNames").cloned().unwrap_or_default();
-        let mut theirs: BTreeSet<String> = ["plural", "singular"]
-            .iter()
-            .filter_map(|k| other_names[*k].as_str().map(str::to_owned))
-            .collect();
+        let mut theirs: BTreeSet<String> =
+            ["plural", "singular"].iter().filter_map(|k| other_names[*k].as_str().map(str::to_owned)).collect();
         if let Some(short) = other_names["shortNames"].as_array() {
             theirs.extend(short.iter().filter_map(Value::as_str).map(str::to_owned));
         }
@@ -192,7 +210,13 @@ pub fn accept_crd(plane: &ControlPlane, old: Option<&Value>, crd: &mut Value) ->
         ],
     };
     if object::is_terminating(crd) {
-        conditions.push(condition(old, "Terminating", "True", "InstanceDeletionInProgress", "CustomResource deletion is in progress"));
+        conditions.push(condition(
+            old,
+            "Terminating",
+            "True",
+            "InstanceDeletionInProgress",
+            "CustomResource deletion is in progress",
+        ));
     }
     let mut accepted = json!({ "plural": plural, "singular": singular, "kind": kind, "listKind": list_kind });
     for field in ["shortNames", "categories"] {
@@ -229,7 +253,9 @@ pub fn spawn_finalizers(plane: &Arc<ControlPlane>) {
             if pending {
                 match finalize_pass(&plane).await {
                     Ok(still_pending) => pending = still_pending,
-                    Err(err) => tracing::warn!(error = %err, "finalizing terminating namespaces and CRDs failed; retrying"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "finalizing terminating namespaces and CRDs failed; retrying")
+                    }
                 }
             }
             let recheck = if pending { FINALIZE_RECHECK } else { Duration::from_secs(3600) };
@@ -264,7 +290,11 @@ async fn finalize_pass(plane: &Arc<ControlPlane>) -> Result<bool, ApiError> {
 
 /// Deletes everything in a terminating namespace; when it is empty,
 /// removes the `kubernetes` finalizer so that the namespace goes.
-async fn finalize_namespace(plane: &Arc<ControlPlane>, namespace: &str, stored: Arc<StoredObject>) -> Result<(), ApiError> {
+async fn finalize_namespace(
+    plane: &Arc<ControlPlane>,
+    namespace: &str,
+    stored: Arc<StoredObject>,
+) -> Result<(), ApiError> {
     let snapshot = plane.registry.snapshot();
     let mut seen_prefixes = BTreeSet::new();
     let mut remaining = 0usize;
@@ -325,11 +355,16 @@ async fn finalize_crd(plane: &Arc<ControlPlane>, crd: &Value, stored: Arc<Stored
     Ok(())
 }
 
-async fn remove_crd_finalizer(plane: &Arc<ControlPlane>, crd: &Value, stored: Arc<StoredObject>) -> Result<(), ApiError> {
+async fn remove_crd_finalizer(
+    plane: &Arc<ControlPlane>,
+    crd: &Value,
+    stored: Arc<StoredObject>,
+) -> Result<(), ApiError> {
     let mut value = crd.clone();
     let finalizers: Vec<String> = object::finalizers(crd).into_iter().filter(|f| f != CRD_CLEANUP_FINALIZER).collect();
     object::set_finalizers(&mut value, &finalizers);
-    let ctx = context(plane, "apiextensions.k8s.io", "customresourcedefinitions", None, object::name(crd), Verb::Update)?;
+    let ctx =
+        context(plane, "apiextensions.k8s.io", "customresourcedefinitions", None, object::name(crd), Verb::Update)?;
     match write::apply_update(plane, &ctx, crd, stored.revision, value).await {
         Ok(_) => Ok(()),
         Err(err) if err.code == 409 || err.code == 404 => Ok(()),

@@ -11,8 +11,8 @@ mod delete;
 mod lifecycle;
 pub mod object;
 mod read;
-mod validate;
 pub mod response;
+mod validate;
 mod watch;
 mod write;
 
@@ -88,7 +88,10 @@ impl ControlPlane {
 
     /// Opens the store at `db` (off the async threads: it loads the whole
     /// state) and starts the control plane on it.
-    pub async fn open(db: &std::path::Path, options: crate::storage::StoreOptions) -> Result<Arc<ControlPlane>, OpenError> {
+    pub async fn open(
+        db: &std::path::Path,
+        options: crate::storage::StoreOptions,
+    ) -> Result<Arc<ControlPlane>, OpenError> {
         let path = db.to_owned();
         let store = tokio::task::spawn_blocking(move || Store::open(&path, options))
             .await
@@ -128,7 +131,11 @@ impl ControlPlane {
         response
     }
 
-    async fn route<B>(self: &Arc<Self>, caller: &Caller, request: Request<B>) -> Result<Response<ResponseBody>, ApiError>
+    async fn route<B>(
+        self: &Arc<Self>,
+        caller: &Caller,
+        request: Request<B>,
+    ) -> Result<Response<ResponseBody>, ApiError>
     where
         B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -33,7 +33,13 @@ pub fn present(plane: &ControlPlane, info: &ResourceInfo, stored: &StoredObject)
 /// a CRD serving several versions (conversion strategy None).
 fn needs_version_rewrite(plane: &ControlPlane, info: &ResourceInfo) -> bool {
     info.is_custom()
-        && plane.registry.snapshot().resources().iter().filter(|r| r.group == info.group && r.resource == info.resource).count()
+        && plane
+            .registry
+            .snapshot()
+            .resources()
+            .iter()
+            .filter(|r| r.group == info.group && r.resource == info.resource)
+            .count()
             > 1
 }
 
@@ -43,10 +49,8 @@ pub(super) fn bytes_are_presentable(plane: &ControlPlane, info: &ResourceInfo) -
 }
 
 pub fn get(plane: &Arc<ControlPlane>, ctx: &RequestContext) -> Result<Response<ResponseBody>, ApiError> {
-    let stored = plane
-        .store
-        .get(&ctx.key())
-        .ok_or_else(|| ApiError::not_found(&ctx.info.group_resource(), ctx.name()))?;
+    let stored =
+        plane.store.get(&ctx.key()).ok_or_else(|| ApiError::not_found(&ctx.info.group_resource(), ctx.name()))?;
     if ctx.rendering == Rendering::Object && bytes_are_presentable(plane, &ctx.info) {
         return Ok(bytes_response(StatusCode::OK, "application/json", stored.json.clone()));
     }
@@ -104,9 +108,7 @@ impl Selectors {
                     let supported = matches!(field, "metadata.name" | "metadata.namespace")
                         || ctx.info.selectable_fields.iter().any(|f| f == field);
                     if !supported {
-                        return Err(ApiError::bad_request(format!(
-                            "field label not supported: {field}"
-                        )));
+                        return Err(ApiError::bad_request(format!("field label not supported: {field}")));
                     }
                 }
                 Some(selector)
@@ -170,7 +172,8 @@ fn encode_continue(rv: u64, start: &str) -> String {
 fn decode_continue(token: &str, prefix: &str) -> Result<ContinueToken, ApiError> {
     let invalid = |why: &str| ApiError::bad_request(format!("continue key is not valid: {why}"));
     let bytes = hex::decode(token).map_err(|_| invalid("not a continue token of this server"))?;
-    let decoded: ContinueToken = serde_json::from_slice(&bytes).map_err(|_| invalid("not a continue token of this server"))?;
+    let decoded: ContinueToken =
+        serde_json::from_slice(&bytes).map_err(|_| invalid("not a continue token of this server"))?;
     if !decoded.start.starts_with(prefix) {
         return Err(invalid("the token belongs to another list"));
     }
@@ -205,8 +208,9 @@ async fn check_list_resource_version(plane: &ControlPlane, ctx: &RequestContext)
         }
         return Ok(());
     };
-    let wanted: u64 =
-        rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}: use a revision number")))?;
+    let wanted: u64 = rv
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}: use a revision number")))?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
     while plane.store.revision() < wanted && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -216,7 +220,9 @@ async fn check_list_resource_version(plane: &ControlPlane, ctx: &RequestContext)
         let mut err = ApiError::expired(format!("Too large resource version: {wanted}, current: {current}"));
         err.code = 504;
         err.reason = "Timeout";
-        err.details = Some(json!({ "causes": [{ "reason": "ResourceVersionTooLarge", "message": "Too large resource version" }], "retryAfterSeconds": 1 }));
+        err.details = Some(
+            json!({ "causes": [{ "reason": "ResourceVersionTooLarge", "message": "Too large resource version" }], "retryAfterSeconds": 1 }),
+        );
         return Err(err);
     }
     if exact && wanted != current {

@@ -10,7 +10,11 @@ use crate::error::ApiError;
 
 pub use crate::server::{ResponseBody, full_body as full};
 
-pub fn bytes_response(status: StatusCode, content_type: &'static str, bytes: impl Into<Bytes>) -> Response<ResponseBody> {
+pub fn bytes_response(
+    status: StatusCode,
+    content_type: &'static str,
+    bytes: impl Into<Bytes>,
+) -> Response<ResponseBody> {
     let mut response = Response::new(full(bytes));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::StreamExt as _;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use serde_json::json;
-use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 use super::body::Rendering;
@@ -42,23 +42,24 @@ enum Start {
 pub fn watch(plane: &Arc<ControlPlane>, ctx: &RequestContext) -> Result<Response<ResponseBody>, ApiError> {
     let selectors = Selectors::parse(ctx)?;
     let options = &ctx.options;
-    let start = match options.resource_version.as_deref() {
-        None | Some("") | Some("0") => match options.send_initial_events {
-            Some(false) if options.resource_version.is_some() => Start::After(plane.store.revision()),
-            Some(true) => {
-                if !options.allow_watch_bookmarks {
-                    return Err(ApiError::bad_request(
-                        "sendInitialEvents is forbidden for watch unless allowWatchBookmarks=true",
-                    ));
+    let start =
+        match options.resource_version.as_deref() {
+            None | Some("") | Some("0") => match options.send_initial_events {
+                Some(false) if options.resource_version.is_some() => Start::After(plane.store.revision()),
+                Some(true) => {
+                    if !options.allow_watch_bookmarks {
+                        return Err(ApiError::bad_request(
+                            "sendInitialEvents is forbidden for watch unless allowWatchBookmarks=true",
+                        ));
+                    }
+                    Start::WithInitialState { end_bookmark: true }
                 }
-                Start::WithInitialState { end_bookmark: true }
-            }
-            _ => Start::WithInitialState { end_bookmark: false },
-        },
-        Some(rv) => Start::After(
-            rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}: use a revision number")))?,
-        ),
-    };
+                _ => Start::WithInitialState { end_bookmark: false },
+            },
+            Some(rv) => Start::After(rv.parse().map_err(|_| {
+                ApiError::bad_request(format!("invalid resource version {rv:?}: use a revision number"))
+            })?),
+        };
     let timeout = Duration::from_secs(options.timeout_seconds.unwrap_or_else(|| 1800 + (rand_u64() % 1800)));
     let (tx, rx) = mpsc::channel::<Chunk>(64);
     let session = WatchSession {
@@ -242,7 +243,8 @@ impl WatchSession {
             StoreError::Closed => return,
             other => ApiError::internal(other),
         };
-        let mut line = serde_json::to_vec(&json!({ "type": "ERROR", "object": api_error.to_status() })).unwrap_or_default();
+        let mut line =
+            serde_json::to_vec(&json!({ "type": "ERROR", "object": api_error.to_status() })).unwrap_or_default();
         line.push(b'\n');
         let _ = self.tx.send(Ok(Frame::data(Bytes::from(line)))).await;
     }

@@ -50,7 +50,10 @@ fn check_type_meta(info: &ResourceInfo, object: &mut Value) -> Result<(), ApiErr
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
     let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
     if kind.is_empty() {
-        return Err(ApiError::bad_request(format!("Object 'Kind' is missing in the request body: set kind: {}", info.kind)));
+        return Err(ApiError::bad_request(format!(
+            "Object 'Kind' is missing in the request body: set kind: {}",
+            info.kind
+        )));
     }
     if api_version.is_empty() {
         return Err(ApiError::bad_request(format!(
@@ -119,7 +122,8 @@ fn prepare_create(info: &ResourceInfo, object: &mut Value) {
         meta.remove("generation");
     }
     // kube clears status on create when the kind has a status subresource.
-    if info.status_subresource && info.is_custom()
+    if info.status_subresource
+        && info.is_custom()
         && let Some(map) = object.as_object_mut()
     {
         map.remove("status");
@@ -172,7 +176,13 @@ pub async fn create(
     let generate_name = object::meta_str(&object, "generateName").to_owned();
     let given_name = object::name(&object).to_owned();
     if given_name.is_empty() && generate_name.is_empty() {
-        return Err(invalid(&ctx.info, "", "metadata.name", "FieldValueRequired", "Required value: name or generateName is required"));
+        return Err(invalid(
+            &ctx.info,
+            "",
+            "metadata.name",
+            "FieldValueRequired",
+            "Required value: name or generateName is required",
+        ));
     }
     prepare_create(&ctx.info, &mut object);
     let attempts = if given_name.is_empty() { GENERATE_NAME_ATTEMPTS } else { 1 };
@@ -196,7 +206,8 @@ pub async fn create(
             return Ok(with_warnings(created(ctx, shown, ""), &warnings));
         }
         let key = ctx.info.key(ctx.namespace(), &name);
-        match plane.store.write(WriteOp::Put { key, object: candidate, precondition: Precondition::MustNotExist }).await {
+        match plane.store.write(WriteOp::Put { key, object: candidate, precondition: Precondition::MustNotExist }).await
+        {
             Ok(outcome) => {
                 lifecycle::after_write(plane, &ctx.info, &outcome.object);
                 let value = present(plane, &ctx.info, &outcome.object)?;
@@ -233,7 +244,8 @@ pub async fn update(
             ctx.name()
         )));
     }
-    let current = plane.store.get(&ctx.key()).ok_or_else(|| ApiError::not_found(&ctx.info.group_resource(), ctx.name()))?;
+    let current =
+        plane.store.get(&ctx.key()).ok_or_else(|| ApiError::not_found(&ctx.info.group_resource(), ctx.name()))?;
     let body_rv = object::resource_version(&object).to_owned();
     if body_rv.is_empty() {
         if !allows_unconditional_update(&ctx.info) {
@@ -386,14 +398,17 @@ pub async fn apply_update(
                 &name,
                 "metadata.finalizers",
                 "FieldValueForbidden",
-                &format!("Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{listed}}}"),
+                &format!(
+                    "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{listed}}}"
+                ),
             ));
         }
     }
     let warnings = admission::admit(plane, ctx, Operation::Update, Some(old), &mut new)?;
     // After admission: defaulting and pruning decide what really changed.
     if tracks_generation(info)
-        && object::generation_relevant(old, info.status_subresource) != object::generation_relevant(&new, info.status_subresource)
+        && object::generation_relevant(old, info.status_subresource)
+            != object::generation_relevant(&new, info.status_subresource)
     {
         let next = object::generation(old) + 1;
         object::metadata_mut(&mut new).insert("generation".into(), json!(next));
@@ -408,7 +423,10 @@ pub async fn apply_update(
     let stored_form = to_storage_form(info, new.clone());
     let finished = object::is_terminating(&new)
         && object::finalizers(&new).is_empty()
-        && new.pointer("/spec/finalizers").and_then(Value::as_array).is_none_or(|f| f.is_empty() || info.behaviour != Behaviour::Namespace);
+        && new
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_none_or(|f| f.is_empty() || info.behaviour != Behaviour::Namespace);
     if ctx.options.dry_run {
         return Ok(with_warnings(render_one(ctx, new, &old_revision.to_string()), &warnings));
     }

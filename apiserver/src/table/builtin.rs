@@ -18,28 +18,96 @@ pub fn columns(info: &ResourceInfo) -> Vec<Value> {
             vec![name, column("Status", "string", "", "The status of the namespace", 0), age_column]
         }
         (Behaviour::CoreEvent | Behaviour::EventsV1Event, _) => vec![
-            column("Last Seen", "string", "", "The time at which the most recent occurrence of this event was recorded.", 0),
-            column("Type", "string", "", "Type of this event (Normal, Warning), new types could be added in the future", 0),
-            column("Reason", "string", "", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", 0),
+            column(
+                "Last Seen",
+                "string",
+                "",
+                "The time at which the most recent occurrence of this event was recorded.",
+                0,
+            ),
+            column(
+                "Type",
+                "string",
+                "",
+                "Type of this event (Normal, Warning), new types could be added in the future",
+                0,
+            ),
+            column(
+                "Reason",
+                "string",
+                "",
+                "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+                0,
+            ),
             column("Object", "string", "", "The object that this event is about.", 0),
-            column("Subobject", "string", "", "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: \"spec.containers{name}\" (where \"name\" refers to the name of the container that triggered the event) or if no container name is specified \"spec.containers[2]\" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.", 1),
-            column("Source", "string", "", "The component reporting this event. Should be a short machine understandable string.", 1),
+            column(
+                "Subobject",
+                "string",
+                "",
+                "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: \"spec.containers{name}\" (where \"name\" refers to the name of the container that triggered the event) or if no container name is specified \"spec.containers[2]\" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.",
+                1,
+            ),
+            column(
+                "Source",
+                "string",
+                "",
+                "The component reporting this event. Should be a short machine understandable string.",
+                1,
+            ),
             column("Message", "string", "", "A human-readable description of the status of this operation.", 0),
-            column("First Seen", "string", "", "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)", 1),
+            column(
+                "First Seen",
+                "string",
+                "",
+                "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
+                1,
+            ),
             column("Count", "string", "", "The number of times this event has occurred.", 1),
             column("Name", "string", "name", NAME_DESCRIPTION, 1),
         ],
         (Behaviour::CustomResourceDefinition, _) => {
             vec![name, column("Created At", "date", "", CREATION_TIMESTAMP_DESCRIPTION, 0)]
         }
-        (_, "configmaps") => vec![name, column("Data", "string", "", "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.", 0), age_column],
-        (_, "secrets") => vec![
+        (_, "configmaps") => vec![
             name,
-            column("Type", "string", "", "Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types", 0),
-            column("Data", "string", "", "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4", 0),
+            column(
+                "Data",
+                "string",
+                "",
+                "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.",
+                0,
+            ),
             age_column,
         ],
-        (_, "leases") => vec![name, column("Holder", "string", "", "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.", 0), age_column],
+        (_, "secrets") => vec![
+            name,
+            column(
+                "Type",
+                "string",
+                "",
+                "Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types",
+                0,
+            ),
+            column(
+                "Data",
+                "string",
+                "",
+                "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4",
+                0,
+            ),
+            age_column,
+        ],
+        (_, "leases") => vec![
+            name,
+            column(
+                "Holder",
+                "string",
+                "",
+                "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.",
+                0,
+            ),
+            age_column,
+        ],
         _ => vec![name, age_column],
     }
 }

@@ -96,7 +96,8 @@ pub async fn run_with<C: DockerConnector>(
         let mut session_state = controller.session.as_ref().map(|(s, _)| s.subscribe());
         tokio::select! {
             biased;
-            _ = shutdown.wait_for(|s| *s) => {
+            // The guard `wait_for` returns is not Send: drop it inside.
+            () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
                 if let Some((session, _)) = controller.session.take() {
                     session.stop().await;
                 }
