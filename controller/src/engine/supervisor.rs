@@ -96,7 +96,8 @@ pub async fn run_with<C: DockerConnector>(
         let mut session_state = controller.session.as_ref().map(|(s, _)| s.subscribe());
         tokio::select! {
             biased;
-            _ = shutdown.wait_for(|s| *s) => {
+            // Mapped to (): the watch guard must not live across the awaits below.
+            _ = async { let _ = shutdown.wait_for(|s| *s).await; } => {
                 if let Some((session, _)) = controller.session.take() {
                     session.stop().await;
                 }
@@ -256,5 +257,25 @@ impl<C: DockerConnector> Controller<C> {
             }
         }
         tracing::warn!(kind = "App", name = APP_NAME, "ContainerEngineReady write kept conflicting; will retry");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn run_can_be_spawned() {
+        // `rdd svc serve` spawns the controller on a multi-threaded runtime.
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let config = kube::Config::new("http://127.0.0.1:1".parse().unwrap());
+            let client = Client::try_from(config).unwrap();
+            let (_tx, rx) = watch::channel(false);
+            let future = run(client, EngineOptions::default(), rx);
+            assert_send(&future);
+        });
     }
 }
