@@ -142,7 +142,7 @@ async fn run<C: DockerConnector, S: MirrorStore>(
         let (docker, events) = connected;
         tracing::info!(host = %config.host, namespace = store.namespace(), "mirroring Docker");
         state.send_replace(SessionState::Connected);
-        let handlers = Arc::new(Handlers { docker, store: store.clone(), concurrency: config.concurrency });
+        let handlers = Arc::new(Handlers::new(docker, store.clone(), config.concurrency));
         match serve(&handlers, events, &mut changes, &config, &mut queue, &mut stop).await {
             Ended::Stopped => return,
             Ended::Lost(why) => {
@@ -215,7 +215,7 @@ async fn start_up<C: DockerConnector, S: MirrorStore>(
     store.ensure_namespace().await.map_err(|e| e.to_string())?;
     store.ensure_container_namespace().await.map_err(|e| e.to_string())?;
     let docker = Arc::new(docker);
-    let handlers = Handlers { docker: docker.clone(), store: store.clone(), concurrency: config.concurrency };
+    let handlers = Handlers::new(docker.clone(), store.clone(), config.concurrency);
     let started = Instant::now();
     let outcome = handlers.full_sync().await.map_err(|e| format!("full sync failed: {e}"))?;
     tracing::info!(host = %config.host, elapsed_ms = started.elapsed().as_millis() as u64, failed = outcome.failed.len(), "full sync done");
