@@ -17,6 +17,7 @@ pub mod events;
 pub mod handlers;
 pub mod kube_store;
 pub mod mapping;
+pub mod metrics;
 pub mod plan;
 pub mod queue;
 pub mod reconcile;
@@ -26,6 +27,7 @@ pub mod supervisor;
 
 pub use docker::{DockerConnector, DockerSource};
 pub use error::{DockerError, DockerErrorKind, EngineError, StoreError, WorkError};
+pub use metrics::{Metrics, serve_metrics};
 pub use supervisor::{EngineOptions, run, run_with};
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use super::docker::DockerConnector;
 use super::error::EngineError;
 use super::kube_store::KubeStore;
+use super::metrics::Metrics;
 use super::reconcile::{Want, mirroring_condition, want};
 use super::session::{Session, SessionConfig, SessionState};
 use super::store::MirrorStore;
@@ -45,6 +46,8 @@ pub struct EngineOptions {
     /// How often the loop re-reconciles without an App event (retries of a
     /// failed sweep or condition write).
     pub tick: Duration,
+    /// Where the counters go; serve them with [`super::metrics::serve_metrics`].
+    pub metrics: Arc<Metrics>,
 }
 
 impl Default for EngineOptions {
@@ -56,6 +59,7 @@ impl Default for EngineOptions {
             resync_period: Duration::from_secs(300),
             concurrency: 8,
             tick: Duration::from_secs(10),
+            metrics: Arc::default(),
         }
     }
 }
@@ -165,6 +169,7 @@ impl<C: DockerConnector> Controller<C> {
                             let store = Arc::new(KubeStore::new(self.client.clone(), namespace.clone()));
                             let mut config = SessionConfig::new(host.clone(), self.options.resync_period);
                             config.concurrency = self.options.concurrency;
+                            config.metrics = self.options.metrics.clone();
                             (Session::start(self.connector.clone(), store, config), namespace.clone())
                         });
                         self.swept = false;
