@@ -100,8 +100,8 @@ pub async fn run_with<C: DockerConnector>(
         let mut session_state = controller.session.as_ref().map(|(s, _)| s.subscribe());
         tokio::select! {
             biased;
-            // Mapped to (): the watch guard must not live across the awaits below.
-            _ = async { let _ = shutdown.wait_for(|s| *s).await; } => {
+            // The guard `wait_for` returns is not Send: drop it inside.
+            () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
                 if let Some((session, _)) = controller.session.take() {
                     session.stop().await;
                 }
