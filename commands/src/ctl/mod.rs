@@ -1,1 +1,17 @@
-//! Placeholder: this module is being written on its own branch.
+//! `rdd ctl`: kubectl's verbs served natively, with output byte-identical to
+//! kubectl 1.33 (SPEC §8). This part holds the printers every verb shares:
+//! `-o json`, `-o yaml`, `-o name`, `-o jsonpath`/`jsonpath-as-json` (through
+//! `rdd_api::jsonpath`), `-o custom-columns`, and the table layout of a
+//! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses.
+
+pub mod custom_columns;
+pub mod printers;
+pub mod table;
+pub mod tabwriter;
+pub mod yaml;
+
+pub use custom_columns::CustomColumnsPrinter;
+pub use printers::{PrintError, list_of, name_lines, to_json};
+pub use table::{Table, TableOptions, TablePrinter};
+pub use tabwriter::TabWriter;
+pub use yaml::to_yaml;

@@ -1,0 +1,311 @@
+//! `kubectl -o yaml`, byte for byte. kubectl marshals through
+//! sigs.k8s.io/yaml: the object becomes Go JSON, go-yaml v2 reads that JSON
+//! back (so numbers take YAML's types and a raw U+0085 folds to a space) and
+//! writes it with keys in go-yaml's "natural" order (`a9` before `a10`,
+//! digits before letters). Strings that would read back as something else
+//! (`"true"`, `"1"`, `""`, `"2024-01-01"`, `"1:20"`) are double-quoted; the
+//! rest follows the emitter's own analysis (see `emitter`).
+
+mod emitter;
+
+use std::cmp::Ordering;
+use std::sync::LazyLock;
+
+use rdd_api::jsonpath::golang::{GoNumber, format_float_g, format_float_json};
+use regex::Regex;
+use serde_json::Value;
+
+use emitter::{Emitter, Style};
+
+/// The YAML tree handed to the emitter.
+enum Node {
+    Mapping(Vec<(String, Node)>),
+    Sequence(Vec<Node>),
+    Scalar(String, Style),
+}
+
+/// One object as `kubectl -o yaml` prints it (ends with a newline).
+pub fn to_yaml(value: &Value) -> String {
+    let mut emitter = Emitter::new();
+    emitter.document(&node(value));
+    emitter.out
+}
+
+fn node(value: &Value) -> Node {
+    match value {
+        Value::Null => Node::Scalar("null".to_owned(), Style::Plain),
+        Value::Bool(b) => Node::Scalar(b.to_string(), Style::Plain),
+        Value::Number(n) => Node::Scalar(number(GoNumber::of(n)), Style::Plain),
+        Value::String(s) => {
+            let s = fold_next_line(s);
+            let style = string_style(&s);
+            Node::Scalar(s, style)
+        }
+        Value::Array(items) => Node::Sequence(items.iter().map(node).collect()),
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Node)> = map.iter().map(|(k, v)| (fold_next_line(k), node(v))).collect();
+            entries.sort_by(|a, b| key_order(&a.0, &b.0));
+            Node::Mapping(entries)
+        }
+    }
+}
+
+/// A number after the JSON round trip: Go writes the JSON text, go-yaml
+/// reads it as an int when it fits 64 bits and as a float otherwise.
+fn number(n: GoNumber) -> String {
+    match n {
+        GoNumber::Int(i) => i.to_string(),
+        GoNumber::Float(f) => {
+            let json = format_float_json(f);
+            if json.parse::<i64>().is_ok() || json.parse::<u64>().is_ok() { json } else { format_float_g(f) }
+        }
+    }
+}
+
+/// Go's JSON leaves U+0085 (NEL) unescaped, and go-yaml's reader treats it
+/// as a line break inside the double-quoted scalar: the break and the spaces
+/// around it fold to one space, or to n-1 newlines for n breaks in a row.
+fn fold_next_line(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    let mut pending_spaces = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' => pending_spaces += 1,
+            '\u{85}' => {
+                let mut breaks = 1;
+                loop {
+                    match chars.peek() {
+                        Some(' ') => {
+                            chars.next();
+                        }
+                        Some('\u{85}') => {
+                            chars.next();
+                            breaks += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                pending_spaces = 0;
+                if breaks == 1 {
+                    out.push(' ');
+                } else {
+                    out.extend(std::iter::repeat_n('\n', breaks - 1));
+                }
+            }
+            other => {
+                out.extend(std::iter::repeat_n(' ', pending_spaces));
+                pending_spaces = 0;
+                out.push(other);
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n(' ', pending_spaces));
+    out
+}
+
+static BASE60_FLOAT: LazyLock<Regex> = LazyLock::new(|| {
+    // go-yaml's pattern; a constant, so compiling cannot fail.
+    Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").expect("constant regex")
+});
+static YAML_FLOAT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").expect("constant regex"));
+static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+    // The layouts go-yaml tries with time.Parse ("2006-1-2T15:4:5.999999999Z07:00",
+    // its lower-case t variant, "2006-1-2 15:4:5.999999999" and "2006-1-2").
+    Regex::new(concat!(
+        r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",
+        r"(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})",
+        r"| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?$"
+    ))
+    .expect("constant regex")
+});
+
+/// go-yaml's encoder: a string goes literal when it has a newline, plain
+/// when reading it back unquoted gives the same string, double-quoted
+/// otherwise.
+fn string_style(s: &str) -> Style {
+    if s.contains('\n') {
+        Style::Literal
+    } else if resolves_to_string(s) && !(BASE60_FLOAT.is_match(s)) {
+        Style::Plain
+    } else {
+        Style::Double
+    }
+}
+
+/// Whether go-yaml's `resolve("", s)` says `!!str`.
+fn resolves_to_string(s: &str) -> bool {
+    const SPECIAL: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no", "No", "NO", "false",
+        "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null", "NULL", ".nan", ".NaN", ".NAN", ".inf", ".Inf",
+        ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<",
+    ];
+    let Some(first) = s.bytes().next() else {
+        return false;
+    };
+    let hinted = matches!(first, b'+' | b'-' | b'0'..=b'9' | b'.') || b"yYnNtTfFoO~".contains(&first);
+    if !hinted {
+        return true;
+    }
+    if SPECIAL.contains(&s) {
+        return false;
+    }
+    match first {
+        b'.' => s.parse::<f64>().is_err(),
+        b'+' | b'-' | b'0'..=b'9' => {
+            if TIMESTAMP.is_match(s) && valid_date(s) {
+                return false;
+            }
+            let plain = s.replace('_', "");
+            !(go_parse_int(&plain) || YAML_FLOAT.is_match(&plain) || binary_int(&plain))
+        }
+        _ => true,
+    }
+}
+
+/// time.Parse also checks the calendar: month 1-12, a real day, hours < 24.
+fn valid_date(s: &str) -> bool {
+    let parts: Vec<u32> =
+        s.split(|c: char| !c.is_ascii_digit()).take(6).map(|p| p.parse().unwrap_or(u32::MAX)).collect();
+    let (year, month, day) = (parts[0], parts.get(1).copied().unwrap_or(0), parts.get(2).copied().unwrap_or(0));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    let time_ok = parts.len() < 6 || (parts[3] < 24 && parts[4] < 60 && parts[5] < 60);
+    (1..=days).contains(&day) && time_ok
+}
+
+/// strconv.ParseInt/ParseUint with base 0 (`0x`, `0o`, `0b`, leading-0
+/// octal), or any integer too big for 64 bits (go-yaml keeps a big.Int).
+fn go_parse_int(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (digits, radix) = if let Some(rest) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        (rest, 16)
+    } else if let Some(rest) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+        (rest, 8)
+    } else if let Some(rest) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+        (rest, 2)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (&body[1..], 8)
+    } else {
+        (body, 10)
+    };
+    !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix))
+}
+
+fn binary_int(s: &str) -> bool {
+    let body = s.strip_prefix("-0b").or_else(|| s.strip_prefix("0b"));
+    body.is_some_and(|b| !b.is_empty() && b.chars().all(|c| c == '0' || c == '1'))
+}
+
+/// go-yaml v2's keyList.Less for string keys: letters after other
+/// characters, runs of digits compared as numbers.
+fn key_less(a: &str, b: &str) -> bool {
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    let mut i = 0;
+    while i < ar.len() && i < br.len() {
+        if ar[i] == br[i] {
+            i += 1;
+            continue;
+        }
+        let al = ar[i].is_alphabetic();
+        let bl = br[i].is_alphabetic();
+        if al && bl {
+            return ar[i] < br[i];
+        }
+        if al || bl {
+            return bl;
+        }
+        let (mut an, mut bn): (i64, i64) = (0, 0);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an.wrapping_mul(10).wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn.wrapping_mul(10).wrapping_add(i64::from(br[bi] as u8 - b'0'));
+            bi += 1;
+        }
+        if an != bn {
+            return an < bn;
+        }
+        if ai != bi {
+            return ai < bi;
+        }
+        return ar[i] < br[i];
+    }
+    ar.len() < br.len()
+}
+
+fn key_order(a: &str, b: &str) -> Ordering {
+    if key_less(a, b) {
+        Ordering::Less
+    } else if key_less(b, a) {
+        Ordering::Greater
+    } else {
+        a.cmp(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_sort_naturally() {
+        let mut keys = vec!["b", "a10", "a9", "a09", "10", "2", "", "B", "_x", "-x", "é", "z001", "z1"];
+        keys.sort_by(|a, b| key_order(a, b));
+        assert_eq!(keys, vec!["", "-x", "_x", "2", "10", "B", "a9", "a09", "a10", "b", "z1", "z001", "é"]);
+    }
+
+    #[test]
+    fn strings_that_read_back_differently_are_quoted() {
+        for s in [
+            "true",
+            "y",
+            "No",
+            "~",
+            "",
+            "1",
+            "-5",
+            "0x1F",
+            "0o17",
+            "0b101",
+            "1_000",
+            "1e3",
+            ".5",
+            "2024-01-01",
+            "2024-01-01T00:00:00Z",
+            "1:20",
+            "+1",
+            ".inf",
+        ] {
+            assert_eq!(string_style(s), Style::Double, "{s:?}");
+        }
+        for s in ["a", "<<", "2024-13-01", "1.2.3", "..x", "-x", "yesno", "0x", "1e", "0b2"] {
+            assert_eq!(string_style(s), Style::Plain, "{s:?}");
+        }
+    }
+}

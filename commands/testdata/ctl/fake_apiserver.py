@@ -1,0 +1,32 @@
+# A fake API server for recording kubectl output: discovery for configmaps,
+# namespaces and apps, and whatever table.json / list.json hold beside it.
+import json, http.server, sys, os
+D = os.path.dirname(os.path.abspath(__file__))
+def res(name, kind, namespaced, short=None):
+    r = {"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
+         "verbs": ["get", "list", "watch", "create", "delete", "patch", "update"]}
+    if short: r["shortNames"] = short
+    return r
+DOCS = {
+ "/api": {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]},
+ "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [{"name": "app.rancherdesktop.io", "versions": [{"groupVersion": "app.rancherdesktop.io/v1alpha1", "version": "v1alpha1"}], "preferredVersion": {"groupVersion": "app.rancherdesktop.io/v1alpha1", "version": "v1alpha1"}}]},
+ "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": [res("configmaps", "ConfigMap", True, ["cm"]), res("namespaces", "Namespace", False, ["ns"])]},
+ "/apis/app.rancherdesktop.io/v1alpha1": {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "app.rancherdesktop.io/v1alpha1", "resources": [res("apps", "App", False)]},
+}
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        body = DOCS.get(path)
+        if body is None:
+            accept = self.headers.get("Accept", "")
+            f = "table.json" if "as=Table" in accept else "list.json"
+            if os.path.exists(os.path.join(D, f)):
+                body = json.load(open(os.path.join(D, f)))
+        if body is None:
+            self.send_response(404); self.send_header("Content-Type", "application/json"); self.end_headers()
+            self.wfile.write(b'{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}'); return
+        data = json.dumps(body).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(data))); self.end_headers()
+        self.wfile.write(data)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Records kubectl 1.33's printer output as test vectors (vectors.json).
+
+Object printers (-o json/yaml/name) render offline with `annotate --local`,
+which prints the object it reads. Tables and custom columns need `get`, so a
+fake API server (fake_apiserver.py) answers with the files in tables/ and
+objects/. Run it again after changing the inputs; it needs only kubectl and
+python3."""
+import glob, json, os, shutil, socket, subprocess, tempfile, time
+
+KUBECTL = os.environ.get("KUBECTL", "/usr/lib/google-cloud-sdk/bin/kubectl.1.33")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+def kubectl(args, env):
+    p = subprocess.run([KUBECTL, *args], capture_output=True, env=env)
+    err = p.stderr.decode().strip()
+    return {"ok": p.returncode == 0, "stdout": p.stdout.decode(), "error": err.splitlines()[0] if err else ""}
+
+vectors = {"objects": [], "tables": [], "custom_columns": []}
+offline = dict(os.environ, KUBECONFIG="/nonexistent")
+for path in sorted(glob.glob(os.path.join(HERE, "objects", "*.json"))):
+    name = os.path.basename(path)
+    base = ["annotate", "--local", "-f", path, "absent-"]
+    entry = {"file": name, "input": json.loads(kubectl(base + ["-o", "json"], offline)["stdout"])}
+    for fmt in ("json", "yaml", "name"):
+        entry[fmt] = kubectl(base + ["-o", fmt], offline)["stdout"]
+    vectors["objects"].append(entry)
+
+work = tempfile.mkdtemp()
+shutil.copy(os.path.join(HERE, "fake_apiserver.py"), work)
+sock = socket.socket(); sock.bind(("127.0.0.1", 0)); port = sock.getsockname()[1]; sock.close()
+server = subprocess.Popen(["python3", os.path.join(work, "fake_apiserver.py"), str(port)])
+try:
+    kubeconfig = os.path.join(work, "kubeconfig")
+    with open(kubeconfig, "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Config
+clusters:
+- cluster: {{server: "http://127.0.0.1:{port}"}}
+  name: fake
+contexts:
+- context: {{cluster: fake, user: u, namespace: default}}
+  name: fake
+current-context: fake
+users:
+- name: u
+  user: {{}}
+""")
+    online = dict(os.environ, KUBECONFIG=kubeconfig)
+    time.sleep(0.5)
+    flag_sets = [[], ["-o", "wide"], ["--no-headers"], ["--show-labels"], ["-A"],
+                 ["-A", "-o", "wide", "--show-labels"], ["-L", "a", "-L", "app.kubernetes.io/part-of", "-L", "x/b"],
+                 ["-A", "--no-headers", "-L", "a"]]
+    for path in sorted(glob.glob(os.path.join(HERE, "tables", "*.json"))):
+        shutil.copy(path, os.path.join(work, "table.json"))
+        for flags in flag_sets:
+            result = kubectl(["get", "configmaps", *flags], online)
+            vectors["tables"].append({"file": os.path.basename(path), "flags": flags, "kind": None, **result})
+        result = kubectl(["get", "configmaps,apps"], online)
+        vectors["tables"].append({"file": os.path.basename(path), "flags": [], "kind": ["configmap", "app.app.rancherdesktop.io"], **result})
+    os.remove(os.path.join(work, "table.json"))
+    items = [json.load(open(os.path.join(HERE, "objects", f))) for f in ("app.json", "pod_like.json", "nested.json")]
+    with open(os.path.join(work, "list.json"), "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {"resourceVersion": "7"}, "items": items}, f)
+    specs = ["NAME:.metadata.name,M:.spec.m,S:.spec.s,T:.spec.t,E:.spec.e,MISSING:.spec.zzz,L:.spec.list,LL:.spec.list[*],F:{.spec.f},LAB:metadata.labels",
+             "A:.spec.n,B:.metadata.name", "NAME:{.metadata.name},KIND:kind,READY:.status.conditions[?(@.type==\"Ready\")].status",
+             "X:.spec.list[5]", "bad", "A:{.a}{.b}", "", "A:.a[", "N:.metadata.name,EMPTY:", "LONG_HEADER_NAME:.metadata.namespace,V:.spec.replicas"]
+    for spec in specs:
+        for flags in ([], ["--no-headers"]):
+            result = kubectl(["get", "configmaps", "-o", "custom-columns=" + spec, *flags], online)
+            vectors["custom_columns"].append({"spec": spec, "no_headers": bool(flags), **result})
+    vectors["list"] = {"input": json.load(open(os.path.join(work, "list.json"))),
+                       "json": kubectl(["get", "configmaps", "-o", "json"], online)["stdout"],
+                       "yaml": kubectl(["get", "configmaps", "-o", "yaml"], online)["stdout"],
+                       "name": kubectl(["get", "configmaps", "-o", "name"], online)["stdout"]}
+finally:
+    server.kill()
+    shutil.rmtree(work)
+json.dump(vectors, open(os.path.join(HERE, "vectors.json"), "w"), indent=1, sort_keys=True)
+print(len(vectors["objects"]), "objects,", len(vectors["tables"]), "tables,", len(vectors["custom_columns"]), "custom-columns")
