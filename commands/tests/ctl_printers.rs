@@ -15,15 +15,35 @@ fn text(v: &Value) -> &str {
     v.as_str().unwrap()
 }
 
+/// assert_eq for long outputs: on a mismatch, names the first differing
+/// line; with CTL_DUMP=dir, also writes both texts there for diffing.
+fn same(got: &str, want: &str, what: &str) {
+    if got == want {
+        return;
+    }
+    if let Ok(dir) = std::env::var("CTL_DUMP") {
+        let stem = what.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+        std::fs::write(format!("{dir}/{stem}.got"), got).unwrap();
+        std::fs::write(format!("{dir}/{stem}.want"), want).unwrap();
+    }
+    let line = got.lines().zip(want.lines()).position(|(g, w)| g != w).unwrap_or(0);
+    panic!(
+        "{what}: first difference at line {}:\n got: {:?}\nwant: {:?}",
+        line + 1,
+        got.lines().nth(line),
+        want.lines().nth(line)
+    );
+}
+
 #[test]
 fn ctl_object_printers_match_kubectl() {
     let vectors = vectors();
     for object in vectors["objects"].as_array().unwrap() {
         let file = text(&object["file"]);
         let input = &object["input"];
-        assert_eq!(to_json(input), text(&object["json"]), "-o json of {file}");
-        assert_eq!(to_yaml(input), text(&object["yaml"]), "-o yaml of {file}");
-        assert_eq!(name_lines(input, None).unwrap(), text(&object["name"]), "-o name of {file}");
+        same(&to_json(input), text(&object["json"]), &format!("-o json of {file}"));
+        same(&to_yaml(input), text(&object["yaml"]), &format!("-o yaml of {file}"));
+        same(&name_lines(input, None).unwrap(), text(&object["name"]), &format!("-o name of {file}"));
     }
 }
 
