@@ -147,3 +147,49 @@ fn ctl_custom_columns_match_kubectl() {
         }
     }
 }
+
+/// kubectl's CheckErr: `error: ` + message, plus a newline if missing.
+fn kubectl_stderr(err: &rdd_commands::ctl::PrintError) -> String {
+    let mut text = format!("error: {err}");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn ctl_jsonpath_printer_matches_kubectl() {
+    use rdd_commands::ctl::JsonPathPrinter;
+    let vectors: Value = serde_json::from_str(include_str!("../../api/testdata/jsonpath/vectors.json")).unwrap();
+    let object = &vectors["object"];
+    for case in vectors["cases"].as_array().unwrap() {
+        let template = text(&case["template"]);
+        let as_json = case["as_json"].as_bool().unwrap();
+        let allow = case["allow_missing"].as_bool().unwrap();
+        let got = JsonPathPrinter::new(template, as_json, allow).and_then(|p| p.print(object));
+        let context = format!("{template:?} as_json={as_json} allow={allow}");
+        match got {
+            Ok(out) if !template.starts_with("{..") => assert_eq!(out, text(&case["stdout"]), "{context}"),
+            Ok(_) => {}
+            Err(err) => {
+                let stderr = kubectl_stderr(&err);
+                assert_eq!(stderr.lines().next().unwrap(), text(&case["error"]), "{context}");
+            }
+        }
+    }
+    // The whole stderr of an execution error, as kubectl 1.33 wrote it.
+    let object = serde_json::json!({"apiVersion": "v1", "data": {"a": "x\"y", "b": [1, 2.5, null, true, {"c": "é\u{1}"}]},
+        "kind": "ConfigMap", "metadata": {"annotations": {}, "name": "q"}});
+    let err = JsonPathPrinter::new("{.nope}é", false, false).unwrap().print(&object).unwrap_err();
+    assert_eq!(
+        kubectl_stderr(&err),
+        "error: error executing jsonpath \"{.nope}é\": Error executing template: nope is not found. Printing more \
+         information for debugging the template:\n\ttemplate was:\n\t\t{.nope}é\n\tobject given to jsonpath engine \
+         was:\n\t\tmap[string]interface {}{\"apiVersion\":\"v1\", \"data\":map[string]interface {}{\"a\":\"x\\\"y\", \
+         \"b\":[]interface {}{1, 2.5, interface {}(nil), true, map[string]interface {}{\"c\":\"é\\x01\"}}}, \
+         \"kind\":\"ConfigMap\", \"metadata\":map[string]interface {}{\"annotations\":map[string]interface {}{}, \
+         \"name\":\"q\"}}\n\n\n"
+    );
+    let err = JsonPathPrinter::new("{.a[}", false, true).unwrap_err();
+    assert_eq!(kubectl_stderr(&err), "error: error parsing jsonpath {.a[}, unterminated array\n");
+}

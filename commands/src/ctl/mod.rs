@@ -5,13 +5,15 @@
 //! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses.
 
 pub mod custom_columns;
+pub mod jsonpath_printer;
 pub mod printers;
 pub mod table;
 pub mod tabwriter;
 pub mod yaml;
 
 pub use custom_columns::CustomColumnsPrinter;
+pub use jsonpath_printer::JsonPathPrinter;
 pub use printers::{PrintError, list_of, name_lines, to_json};
-pub use table::{Table, TableOptions, TablePrinter};
+pub use table::{Table, TableColumn, TableOptions, TablePrinter, TableRow, format_labels, object_meta_table};
 pub use tabwriter::TabWriter;
 pub use yaml::to_yaml;

@@ -17,6 +17,13 @@ pub enum PrintError {
     CustomColumnSpec(String),
     #[error("{0}")]
     JsonPath(#[from] JsonPathError),
+    #[error("error parsing jsonpath {template}, {message}\n")]
+    JsonPathParse { template: String, message: String },
+    #[error(
+        "error executing jsonpath {quoted_template}: Error executing template: {message}. Printing more information \
+         for debugging the template:\n\ttemplate was:\n\t\t{template}\n\tobject given to jsonpath engine was:\n\t\t{object}\n\n\n"
+    )]
+    JsonPathExecute { quoted_template: String, template: String, message: String, object: String },
     #[error("missing apiVersion or kind; try GetObjectKind().SetGroupVersionKind() if you know the type")]
     MissingKind,
     #[error("missing kind for resource with name {0}")]

@@ -48,6 +48,40 @@ impl Table {
     }
 }
 
+/// The NAME/AGE table kubectl prints for objects the server sent without a
+/// Table (cli-runtime's default handler): AGE from `creationTimestamp` as
+/// `5s`, `3m2s`, `2d3h`, or `<unknown>` without one. A list gives a row per
+/// item.
+pub fn object_meta_table(object: &Value, now: jiff::Timestamp) -> Table {
+    let items: Vec<&Value> = match super::printers::list_items(object) {
+        Some(items) => items.iter().collect(),
+        None => vec![object],
+    };
+    let column = |name: &str, format: &str| TableColumn {
+        name: name.to_owned(),
+        type_: "string".to_owned(),
+        format: format.to_owned(),
+        ..Default::default()
+    };
+    let rows = items
+        .into_iter()
+        .map(|item| {
+            let metadata = item.get("metadata");
+            let name = metadata.and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or_default();
+            let created = metadata
+                .and_then(|m| m.get("creationTimestamp"))
+                .and_then(Value::as_str)
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+            let age = match created {
+                Some(created) => rdd_api::duration::human_duration(now.duration_since(created).as_secs()),
+                None => "<unknown>".to_owned(),
+            };
+            TableRow { cells: vec![Value::String(name.to_owned()), Value::String(age)], object: Some(item.clone()) }
+        })
+        .collect();
+    Table { column_definitions: vec![column("Name", "name"), column("Age", "")], rows }
+}
+
 /// kubectl's printing flags that shape a table.
 #[derive(Debug, Clone, Default)]
 pub struct TableOptions {
@@ -249,4 +283,31 @@ fn layout(table: &Table, options: &TableOptions) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn object_meta_rows_show_ages() {
+        let now: jiff::Timestamp = "2026-01-03T03:00:00Z".parse().unwrap();
+        let list = json!({"items": [
+            {"metadata": {"name": "a", "creationTimestamp": "2026-01-03T02:56:58Z"}},
+            {"metadata": {"name": "bb", "creationTimestamp": "2026-01-01T00:00:00Z"}},
+            {"metadata": {"name": "c"}},
+        ]});
+        let mut out = TabWriter::new();
+        TablePrinter::new(TableOptions::default()).print(&object_meta_table(&list, now), &mut out);
+        assert_eq!(out.flush(), "NAME   AGE\na      3m2s\nbb     2d3h\nc      <unknown>\n");
+    }
+
+    #[test]
+    fn labels_format_sorted() {
+        assert_eq!(format_labels(Some(&json!({"b": "2", "a": "1"}))), "a=1,b=2");
+        assert_eq!(format_labels(Some(&json!({}))), "<none>");
+        assert_eq!(format_labels(None), "<none>");
+    }
 }
