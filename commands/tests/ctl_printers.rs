@@ -193,3 +193,31 @@ fn ctl_jsonpath_printer_matches_kubectl() {
     let err = JsonPathPrinter::new("{.a[}", false, true).unwrap_err();
     assert_eq!(kubectl_stderr(&err), "error: error parsing jsonpath {.a[}, unterminated array\n");
 }
+
+#[test]
+fn ctl_watch_tables_match_kubectl() {
+    let vectors = vectors();
+    let dir = format!("{}/testdata/ctl", env!("CARGO_MANIFEST_DIR"));
+    let list: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/tables/configmaps.json")).unwrap()).unwrap();
+    let events: Value = serde_json::from_str(&std::fs::read_to_string(format!("{dir}/watch.json")).unwrap()).unwrap();
+    for case in vectors["watch"].as_array().unwrap() {
+        let flags: Vec<&str> = case["flags"].as_array().unwrap().iter().map(text).collect();
+        let with_events = flags.contains(&"--output-watch-events");
+        let options = TableOptions { with_namespace: flags.contains(&"-A"), ..TableOptions::default() };
+        let mut printer = TablePrinter::new(options);
+        let mut writer = TabWriter::new();
+        let mut out = String::new();
+        // kubectl flushes after the list and after every event.
+        if !flags.contains(&"--watch-only") {
+            printer.print_event(&Table::from_value(&list).unwrap(), with_events.then_some("ADDED"), &mut writer);
+            out.push_str(&writer.flush());
+        }
+        for event in events.as_array().unwrap() {
+            let table = Table::from_value(&event["object"]).unwrap();
+            printer.print_event(&table, with_events.then(|| text(&event["type"])), &mut writer);
+            out.push_str(&writer.flush());
+        }
+        same(&out, text(&case["stdout"]), &format!("watch {flags:?}"));
+    }
+}

@@ -7,12 +7,17 @@
 //! (watch). Cells arrive formatted by the server (ages included).
 
 use rdd_api::jsonpath::golang::sprint;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::custom_columns::escape_terminal;
 use super::printers::PrintError;
 use super::tabwriter::TabWriter;
+
+/// Go decodes `null` into an empty slice; so do we.
+fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
 
 /// A column of a Table.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -30,6 +35,7 @@ pub struct TableColumn {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default)]
 pub struct TableRow {
+    #[serde(deserialize_with = "null_as_empty")]
     pub cells: Vec<Value>,
     pub object: Option<Value>,
 }
@@ -38,7 +44,9 @@ pub struct TableRow {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Table {
+    #[serde(deserialize_with = "null_as_empty")]
     pub column_definitions: Vec<TableColumn>,
+    #[serde(deserialize_with = "null_as_empty")]
     pub rows: Vec<TableRow>,
 }
 

@@ -17,6 +17,14 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
     def do_GET(self):
         path = self.path.split("?")[0]
+        if "watch=true" in self.path or "watch=1" in self.path:
+            # One watch stream: the events in watch.json, then the end.
+            events = json.load(open(os.path.join(D, "watch.json"))) if os.path.exists(os.path.join(D, "watch.json")) else []
+            # HTTP/1.0: the body lasts until the connection closes.
+            self.send_response(200); self.send_header("Content-Type", "application/json"); self.end_headers()
+            for event in events:
+                self.wfile.write((json.dumps(event) + "\n").encode())
+            return
         body = DOCS.get(path)
         if body is None:
             accept = self.headers.get("Accept", "")

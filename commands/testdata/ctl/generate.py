@@ -58,6 +58,13 @@ users:
             vectors["tables"].append({"file": os.path.basename(path), "flags": flags, "kind": None, **result})
         result = kubectl(["get", "configmaps,apps"], online)
         vectors["tables"].append({"file": os.path.basename(path), "flags": [], "kind": ["configmap", "app.app.rancherdesktop.io"], **result})
+    # Watch: the list, then the events of watch.json, each flushed on its own.
+    shutil.copy(os.path.join(HERE, "tables", "configmaps.json"), os.path.join(work, "table.json"))
+    shutil.copy(os.path.join(HERE, "watch.json"), os.path.join(work, "watch.json"))
+    vectors["watch"] = []
+    for flags in (["-w"], ["-w", "--output-watch-events", "-A"], ["-w", "--watch-only"]):
+        vectors["watch"].append({"flags": flags, **kubectl(["get", "configmaps", *flags], online)})
+    os.remove(os.path.join(work, "watch.json"))
     os.remove(os.path.join(work, "table.json"))
     items = [json.load(open(os.path.join(HERE, "objects", f))) for f in ("app.json", "pod_like.json", "nested.json")]
     with open(os.path.join(work, "list.json"), "w") as f:
