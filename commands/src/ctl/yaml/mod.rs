@@ -324,7 +324,7 @@ mod tests {
                 0 => Value::String(self.text()),
                 1 => serde_json::json!(self.next() as i64),
                 2 => serde_json::json!(f64::from_bits(self.next() >> 2)),
-                3 => Value::Bool(self.next() % 2 == 0),
+                3 => Value::Bool(self.next().is_multiple_of(2)),
                 4 => Value::Array((0..self.next() % 4).map(|_| self.value(depth + 1)).collect()),
                 _ => Value::Object((0..self.next() % 4).map(|_| (self.text(), self.value(depth + 1))).collect()),
             }
