@@ -9,10 +9,8 @@
 mod emitter;
 
 use std::cmp::Ordering;
-use std::sync::LazyLock;
 
 use rdd_api::jsonpath::golang::{GoNumber, format_float_g, format_float_json};
-use regex::Regex;
 use serde_json::Value;
 
 use emitter::{Emitter, Style};
@@ -107,22 +105,127 @@ fn fold_next_line(s: &str) -> String {
     out
 }
 
-static BASE60_FLOAT: LazyLock<Regex> = LazyLock::new(|| {
-    // go-yaml's pattern; a constant, so compiling cannot fail.
-    Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").expect("constant regex")
-});
-static YAML_FLOAT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").expect("constant regex"));
-static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    // The layouts go-yaml tries with time.Parse ("2006-1-2T15:4:5.999999999Z07:00",
-    // its lower-case t variant, "2006-1-2 15:4:5.999999999" and "2006-1-2").
-    Regex::new(concat!(
-        r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}",
-        r"(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})",
-        r"| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?$"
-    ))
-    .expect("constant regex")
-});
+/// A cursor for the few fixed patterns go-yaml matches with regular
+/// expressions; each pattern below quotes the expression it implements.
+struct Cursor<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn new(s: &str) -> Cursor<'_> {
+        Cursor { s: s.as_bytes(), i: 0 }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn eat(&mut self, set: &[u8]) -> bool {
+        match self.peek() {
+            Some(c) if set.contains(&c) => {
+                self.i += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Greedily takes up to `max` bytes of `class`; true if at least `min`.
+    fn run(&mut self, class: fn(u8) -> bool, min: usize, max: usize) -> bool {
+        let start = self.i;
+        while self.i - start < max && self.peek().is_some_and(class) {
+            self.i += 1;
+        }
+        self.i - start >= min
+    }
+
+    fn digits(&mut self, min: usize, max: usize) -> bool {
+        self.run(|c| c.is_ascii_digit(), min, max)
+    }
+
+    fn done(&self) -> bool {
+        self.i == self.s.len()
+    }
+}
+
+/// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`
+fn is_base60_float(s: &str) -> bool {
+    let digit_or_underscore = |c: u8| c.is_ascii_digit() || c == b'_';
+    let mut c = Cursor::new(s);
+    c.eat(b"+-");
+    if !c.digits(1, 1) {
+        return false;
+    }
+    c.run(digit_or_underscore, 0, usize::MAX);
+    let mut groups = 0;
+    while c.eat(b":") {
+        let two = matches!(c.s.get(c.i..c.i + 2), Some([a, b]) if (b'0'..=b'5').contains(a) && b.is_ascii_digit());
+        if two {
+            c.i += 2;
+        } else if !c.digits(1, 1) {
+            return false;
+        }
+        groups += 1;
+    }
+    if c.eat(b".") {
+        c.run(digit_or_underscore, 0, usize::MAX);
+    }
+    groups > 0 && c.done()
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn is_yaml_float(s: &str) -> bool {
+    let mut c = Cursor::new(s);
+    c.eat(b"+-");
+    if c.eat(b".") {
+        if !c.digits(1, usize::MAX) {
+            return false;
+        }
+    } else {
+        if !c.digits(1, usize::MAX) {
+            return false;
+        }
+        if c.eat(b".") {
+            c.digits(0, usize::MAX);
+        }
+    }
+    if c.eat(b"eE") {
+        c.eat(b"+-");
+        if !c.digits(1, usize::MAX) {
+            return false;
+        }
+    }
+    c.done()
+}
+
+/// The layouts go-yaml tries with time.Parse ("2006-1-2T15:4:5.999999999Z07:00",
+/// its lower-case t variant, "2006-1-2 15:4:5.999999999" and "2006-1-2"):
+/// `^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]HMS(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})| HMS(\.[0-9]+)?)?$`
+/// with HMS = `[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}`.
+fn is_timestamp_shape(s: &str) -> bool {
+    let mut c = Cursor::new(s);
+    if !(c.digits(4, 4) && c.eat(b"-") && c.digits(1, 2) && c.eat(b"-") && c.digits(1, 2)) {
+        return false;
+    }
+    if c.done() {
+        return true;
+    }
+    let zone = c.peek() != Some(b' ');
+    if !c.eat(b"Tt ") {
+        return false;
+    }
+    if !(c.digits(1, 2) && c.eat(b":") && c.digits(1, 2) && c.eat(b":") && c.digits(1, 2)) {
+        return false;
+    }
+    if c.eat(b".") && !c.digits(1, usize::MAX) {
+        return false;
+    }
+    if zone && !c.eat(b"Z") && !(c.eat(b"+-") && c.digits(2, 2) && c.eat(b":") && c.digits(2, 2)) {
+        return false;
+    }
+    c.done()
+}
 
 /// go-yaml's encoder: a string goes literal when it has a newline, plain
 /// when reading it back unquoted gives the same string, double-quoted
@@ -130,7 +233,7 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
 fn string_style(s: &str) -> Style {
     if s.contains('\n') {
         Style::Literal
-    } else if resolves_to_string(s) && !(BASE60_FLOAT.is_match(s)) {
+    } else if resolves_to_string(s) && !is_base60_float(s) {
         Style::Plain
     } else {
         Style::Double
@@ -157,11 +260,11 @@ fn resolves_to_string(s: &str) -> bool {
     match first {
         b'.' => s.parse::<f64>().is_err(),
         b'+' | b'-' | b'0'..=b'9' => {
-            if TIMESTAMP.is_match(s) && valid_date(s) {
+            if is_timestamp_shape(s) && valid_date(s) {
                 return false;
             }
             let plain = s.replace('_', "");
-            !(go_parse_int(&plain) || YAML_FLOAT.is_match(&plain) || binary_int(&plain))
+            !(go_parse_int(&plain) || is_yaml_float(&plain) || binary_int(&plain))
         }
         _ => true,
     }
@@ -340,6 +443,40 @@ mod tests {
             // U+2028 leaves the column at 0 and so adds no final break.
             assert!(!to_yaml(&value).is_empty());
             assert!(crate::ctl::to_json(&value).ends_with('\n'));
+        }
+    }
+
+    #[test]
+    fn patterns_match_like_go_yaml() {
+        for (s, want) in
+            [("1:20", true), ("-1_0:5:59.5_", true), ("1:60", false), ("1:", false), ("1.5:20", false), ("a:1", false)]
+        {
+            assert_eq!(is_base60_float(s), want, "base60 {s:?}");
+        }
+        for (s, want) in [
+            ("1", true),
+            ("-1.", true),
+            (".5", true),
+            ("1e3", true),
+            ("+1.5E-7", true),
+            (".", false),
+            ("1e", false),
+            ("e3", false),
+            ("1.5.", false),
+        ] {
+            assert_eq!(is_yaml_float(s), want, "float {s:?}");
+        }
+        for (s, want) in [
+            ("2024-1-2", true),
+            ("2024-01-02T03:04:05Z", true),
+            ("2024-01-02t3:4:5.123+01:00", true),
+            ("2024-01-02 03:04:05.5", true),
+            ("2024-01-02T03:04:05", false),
+            ("2024-01-02 03:04:05Z", false),
+            ("20240-01-02", false),
+            ("2024-001-02", false),
+        ] {
+            assert_eq!(is_timestamp_shape(s), want, "timestamp {s:?}");
         }
     }
 
