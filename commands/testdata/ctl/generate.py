@@ -50,7 +50,7 @@ users:
     time.sleep(0.5)
     flag_sets = [[], ["-o", "wide"], ["--no-headers"], ["--show-labels"], ["-A"],
                  ["-A", "-o", "wide", "--show-labels"], ["-L", "a", "-L", "app.kubernetes.io/part-of", "-L", "x/b"],
-                 ["-A", "--no-headers", "-L", "a"]]
+                 ["-A", "--no-headers", "-L", "a"], ["-o", "wide", "-L", "k/x", "--show-labels"]]
     for path in sorted(glob.glob(os.path.join(HERE, "tables", "*.json"))):
         shutil.copy(path, os.path.join(work, "table.json"))
         for flags in flag_sets:
