@@ -108,6 +108,10 @@ pub fn format_float_g(f: f64) -> String {
 /// encoding/json's float64 text: plain notation, exponent form below 1e-6
 /// and from 1e21 on, with `e-07` shortened to `e-7`.
 pub fn format_float_json(f: f64) -> String {
+    if !f.is_finite() {
+        // encoding/json refuses these; a decoded JSON value never holds one.
+        return format_float_g(f);
+    }
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let mut text = format_e(f);
@@ -392,6 +396,8 @@ mod tests {
             (-0.5, "-0.5", "-0.5"),
             (1e20, "1e+20", "100000000000000000000"),
             (0.1, "0.1", "0.1"),
+            (f64::NAN, "NaN", "NaN"),
+            (f64::INFINITY, "+Inf", "+Inf"),
         ] {
             assert_eq!(format_float_g(f), g, "%v of {f}");
             assert_eq!(format_float_json(f), j, "json of {f}");
