@@ -13,7 +13,7 @@ pub mod yaml;
 
 pub use custom_columns::CustomColumnsPrinter;
 pub use jsonpath_printer::JsonPathPrinter;
-pub use printers::{PrintError, list_of, name_lines, to_json};
+pub use printers::{PrintError, list_of, name_lines, to_json, watch_event};
 pub use table::{Table, TableColumn, TableOptions, TablePrinter, TableRow, format_labels, object_meta_table};
 pub use tabwriter::TabWriter;
-pub use yaml::to_yaml;
+pub use yaml::{YamlPrinter, to_yaml};

@@ -44,6 +44,11 @@ pub fn list_of(items: Vec<Value>) -> Value {
     json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
 }
 
+/// What `--output-watch-events` prints for an event with `-o json|yaml|...`.
+pub fn watch_event(event_type: &str, object: &Value) -> Value {
+    json!({"type": event_type, "object": object})
+}
+
 /// Whether kubectl treats the object as a list (unstructured.IsList).
 pub(crate) fn list_items(value: &Value) -> Option<&Vec<Value>> {
     value.get("items").and_then(Value::as_array)

@@ -17,6 +17,26 @@ use serde_json::Value;
 use emitter::{Emitter, Style};
 use resolve::string_style;
 
+/// `-o yaml` over several objects (watch): kubectl's YAMLPrinter writes
+/// `---` before every document after the first.
+#[derive(Debug, Default)]
+pub struct YamlPrinter {
+    printed: usize,
+}
+
+impl YamlPrinter {
+    pub fn new() -> YamlPrinter {
+        YamlPrinter::default()
+    }
+
+    /// The next document, separator included.
+    pub fn print(&mut self, value: &Value) -> String {
+        self.printed += 1;
+        let document = to_yaml(value);
+        if self.printed > 1 { format!("---\n{document}") } else { document }
+    }
+}
+
 /// The YAML tree handed to the emitter.
 enum Node {
     Mapping(Vec<(String, Node)>),
@@ -241,6 +261,22 @@ mod tests {
             assert!(!to_yaml(&value).is_empty());
             assert!(crate::ctl::to_json(&value).ends_with('\n'));
         }
+    }
+
+    #[test]
+    fn documents_after_the_first_are_separated() {
+        // Recorded from `kubectl get cm -w -o yaml --output-watch-events`.
+        let a =
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}});
+        let b = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}});
+        let mut printer = YamlPrinter::new();
+        let out = printer.print(&crate::ctl::watch_event("ADDED", &a))
+            + &printer.print(&crate::ctl::watch_event("MODIFIED", &b));
+        assert_eq!(
+            out,
+            "object:\n  apiVersion: v1\n  data:\n    k: v\n  kind: ConfigMap\n  metadata:\n    name: a\ntype: ADDED\n---\n\
+             object:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\ntype: MODIFIED\n"
+        );
     }
 
     #[test]
