@@ -221,3 +221,31 @@ fn ctl_watch_tables_match_kubectl() {
         same(&out, text(&case["stdout"]), &format!("watch {flags:?}"));
     }
 }
+
+#[test]
+fn ctl_wait_conditions_match_kubectl() {
+    use rdd_commands::ctl::WaitFor;
+    let vectors = vectors();
+    let dir = format!("{}/testdata/ctl", env!("CARGO_MANIFEST_DIR"));
+    let object: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/objects/pod_like.json")).unwrap()).unwrap();
+    let cases = vectors["wait"].as_array().unwrap();
+    assert!(cases.len() >= 50);
+    for case in cases {
+        let condition = text(&case["for"]);
+        let outcome = WaitFor::parse(condition).and_then(|w| w.is_met(Some(&object)));
+        let (ok, error) = match outcome {
+            Ok(true) => (true, String::new()),
+            Ok(false) => (false, "error: condition not met for configmaps/demo".to_owned()),
+            Err(err) => (false, format!("error: {err}")),
+        };
+        assert_eq!(ok, case["ok"].as_bool().unwrap(), "--for={condition}: {error}");
+        assert_eq!(error, text(&case["error"]), "--for={condition}");
+        if ok {
+            assert_eq!(name_lines(&object, Some("condition met")).unwrap(), text(&case["stdout"]), "--for={condition}");
+        }
+    }
+    // What --for=delete and --for=create see when the object is gone.
+    assert!(WaitFor::parse("delete").unwrap().is_met(None).unwrap());
+    assert!(!WaitFor::parse("create").unwrap().is_met(None).unwrap());
+}

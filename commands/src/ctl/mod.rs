@@ -2,13 +2,15 @@
 //! kubectl 1.33 (SPEC §8). This part holds the printers every verb shares:
 //! `-o json`, `-o yaml`, `-o name`, `-o jsonpath`/`jsonpath-as-json` (through
 //! `rdd_api::jsonpath`), `-o custom-columns`, and the table layout of a
-//! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses.
+//! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses;
+//! and how `wait --for=...` is read and checked.
 
 pub mod custom_columns;
 pub mod jsonpath_printer;
 pub mod printers;
 pub mod table;
 pub mod tabwriter;
+pub mod wait_condition;
 pub mod yaml;
 
 pub use custom_columns::CustomColumnsPrinter;
@@ -16,4 +18,5 @@ pub use jsonpath_printer::JsonPathPrinter;
 pub use printers::{PrintError, list_of, name_lines, to_json, watch_event};
 pub use table::{Table, TableColumn, TableOptions, TablePrinter, TableRow, format_labels, object_meta_table};
 pub use tabwriter::TabWriter;
+pub use wait_condition::{WaitError, WaitFor};
 pub use yaml::{YamlPrinter, to_yaml};

@@ -26,6 +26,12 @@ class H(http.server.BaseHTTPRequestHandler):
                 self.wfile.write((json.dumps(event) + "\n").encode())
             return
         body = DOCS.get(path)
+        single = os.path.join(D, "object.json")
+        if body is None and os.path.exists(single):
+            # A GET of one object by name serves object.json.
+            obj = json.load(open(single))
+            if path.rsplit("/", 1)[-1] == obj.get("metadata", {}).get("name"):
+                body = obj
         if body is None:
             accept = self.headers.get("Accept", "")
             f = "table.json" if "as=Table" in accept else "list.json"

@@ -76,6 +76,14 @@ users:
         for flags in ([], ["--no-headers"]):
             result = kubectl(["get", "configmaps", "-o", "custom-columns=" + spec, *flags], online)
             vectors["custom_columns"].append({"spec": spec, "no_headers": bool(flags), **result})
+    # wait --for against one object (--timeout=0: a single GET, no watch).
+    shutil.copy(os.path.join(HERE, "objects", "pod_like.json"), os.path.join(work, "object.json"))
+    vectors["wait"] = []
+    with open(os.path.join(HERE, "wait_conditions.txt")) as f:
+        conditions = [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
+    for condition in conditions:
+        vectors["wait"].append({"for": condition, **kubectl(["wait", "configmaps/demo", "--for=" + condition, "--timeout=0"], online)})
+    os.remove(os.path.join(work, "object.json"))
     vectors["list"] = {"input": json.load(open(os.path.join(work, "list.json"))),
                        "json": kubectl(["get", "configmaps", "-o", "json"], online)["stdout"],
                        "yaml": kubectl(["get", "configmaps", "-o", "yaml"], online)["stdout"],
