@@ -249,3 +249,45 @@ fn ctl_wait_conditions_match_kubectl() {
     assert!(WaitFor::parse("delete").unwrap().is_met(None).unwrap());
     assert!(!WaitFor::parse("create").unwrap().is_met(None).unwrap());
 }
+
+#[test]
+fn ctl_api_resources_match_kubectl() {
+    use rdd_commands::ctl::{ApiResourcesOptions, ApiResourcesOutput, print_api_resources, resources_from_discovery};
+    let vectors = vectors();
+    let dir = format!("{}/testdata/ctl", env!("CARGO_MANIFEST_DIR"));
+    let discovery: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/discovery.json")).unwrap()).unwrap();
+    // Core first, then the groups in the order /apis lists them.
+    let mut resources = resources_from_discovery(&discovery["/api/v1"]);
+    for group in discovery["/apis"]["groups"].as_array().unwrap() {
+        let gv = text(&group["preferredVersion"]["groupVersion"]);
+        resources.extend(resources_from_discovery(&discovery[format!("/apis/{gv}").as_str()]));
+    }
+    for case in vectors["api_resources"].as_array().unwrap() {
+        let flags: Vec<&str> = case["flags"].as_array().unwrap().iter().map(text).collect();
+        let mut options = ApiResourcesOptions::default();
+        let mut i = 0;
+        while i < flags.len() {
+            match flags[i] {
+                "-o" => {
+                    options.output =
+                        if flags[i + 1] == "wide" { ApiResourcesOutput::Wide } else { ApiResourcesOutput::Name };
+                    i += 1;
+                }
+                "--no-headers" => options.no_headers = true,
+                flag => {
+                    let (name, value) = flag.split_once('=').unwrap();
+                    match name {
+                        "--namespaced" => options.namespaced = Some(value == "true"),
+                        "--sort-by" => options.sort_by = Some(value.to_owned()),
+                        "--api-group" => options.api_group = Some(value.to_owned()),
+                        "--verbs" => options.verbs = value.split(',').map(str::to_owned).collect(),
+                        other => panic!("flag {other} not handled"),
+                    }
+                }
+            }
+            i += 1;
+        }
+        same(&print_api_resources(&resources, &options), text(&case["stdout"]), &format!("api-resources {flags:?}"));
+    }
+}

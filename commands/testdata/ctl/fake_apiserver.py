@@ -2,17 +2,7 @@
 # namespaces and apps, and whatever table.json / list.json hold beside it.
 import json, http.server, sys, os
 D = os.path.dirname(os.path.abspath(__file__))
-def res(name, kind, namespaced, short=None):
-    r = {"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
-         "verbs": ["get", "list", "watch", "create", "delete", "patch", "update"]}
-    if short: r["shortNames"] = short
-    return r
-DOCS = {
- "/api": {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]},
- "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [{"name": "app.rancherdesktop.io", "versions": [{"groupVersion": "app.rancherdesktop.io/v1alpha1", "version": "v1alpha1"}], "preferredVersion": {"groupVersion": "app.rancherdesktop.io/v1alpha1", "version": "v1alpha1"}}]},
- "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": [res("configmaps", "ConfigMap", True, ["cm"]), res("namespaces", "Namespace", False, ["ns"])]},
- "/apis/app.rancherdesktop.io/v1alpha1": {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "app.rancherdesktop.io/v1alpha1", "resources": [res("apps", "App", False)]},
-}
+DOCS = json.load(open(os.path.join(D, "discovery.json")))
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
     def do_GET(self):

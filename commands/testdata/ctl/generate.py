@@ -28,6 +28,7 @@ for path in sorted(glob.glob(os.path.join(HERE, "objects", "*.json"))):
 
 work = tempfile.mkdtemp()
 shutil.copy(os.path.join(HERE, "fake_apiserver.py"), work)
+shutil.copy(os.path.join(HERE, "discovery.json"), work)
 sock = socket.socket(); sock.bind(("127.0.0.1", 0)); port = sock.getsockname()[1]; sock.close()
 server = subprocess.Popen(["python3", os.path.join(work, "fake_apiserver.py"), str(port)])
 try:
@@ -84,6 +85,11 @@ users:
     for condition in conditions:
         vectors["wait"].append({"for": condition, **kubectl(["wait", "configmaps/demo", "--for=" + condition, "--timeout=0"], online)})
     os.remove(os.path.join(work, "object.json"))
+    vectors["api_resources"] = []
+    for flags in ([], ["-o", "wide"], ["-o", "name"], ["--namespaced=true"], ["--namespaced=false"], ["--no-headers"],
+                  ["--sort-by=kind"], ["--sort-by=name"], ["--api-group=app.rancherdesktop.io"], ["--api-group="],
+                  ["--verbs=list,watch"], ["--verbs=create"], ["-o", "wide", "--no-headers"], ["-o", "name", "--sort-by=kind"]):
+        vectors["api_resources"].append({"flags": flags, **kubectl(["api-resources", *flags], online)})
     vectors["list"] = {"input": json.load(open(os.path.join(work, "list.json"))),
                        "json": kubectl(["get", "configmaps", "-o", "json"], online)["stdout"],
                        "yaml": kubectl(["get", "configmaps", "-o", "yaml"], online)["stdout"],
