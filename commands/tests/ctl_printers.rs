@@ -291,3 +291,48 @@ fn ctl_api_resources_match_kubectl() {
         same(&print_api_resources(&resources, &options), text(&case["stdout"]), &format!("api-resources {flags:?}"));
     }
 }
+
+#[test]
+fn ctl_config_view_matches_kubectl() {
+    use rdd_commands::ctl::{ConfigViewOptions, JsonPathPrinter, config_view};
+    let vectors = vectors();
+    let dir = format!("{}/testdata/ctl", env!("CARGO_MANIFEST_DIR"));
+    let full: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(format!("{dir}/kubeconfig.yaml")).unwrap()).unwrap();
+    let empty = serde_json::json!({"apiVersion": "v1", "kind": "Config"});
+    for case in vectors["config_view"].as_array().unwrap() {
+        let config = if text(&case["kubeconfig"]).is_empty() { &empty } else { &full };
+        let flags: Vec<&str> = case["flags"].as_array().unwrap().iter().map(text).collect();
+        let mut options = ConfigViewOptions::default();
+        let mut output = "yaml".to_owned();
+        let mut i = 0;
+        while i < flags.len() {
+            match flags[i] {
+                "--minify" => options.minify = true,
+                "--flatten" => options.flatten = true,
+                "--raw" => options.raw = true,
+                "-o" => {
+                    output = flags[i + 1].to_owned();
+                    i += 1;
+                }
+                flag => options.context = Some(flag.strip_prefix("--context=").unwrap().to_owned()),
+            }
+            i += 1;
+        }
+        let context = format!("config view {flags:?} of {:?}", case["kubeconfig"]);
+        match config_view(config, &options) {
+            Err(err) => assert_eq!(format!("error: {err}"), text(&case["error"]), "{context}"),
+            Ok(view) => {
+                let got = match output.as_str() {
+                    "yaml" => to_yaml(&view.to_value()),
+                    "json" => view.to_json(),
+                    jsonpath => JsonPathPrinter::new(jsonpath.strip_prefix("jsonpath=").unwrap(), false, true)
+                        .unwrap()
+                        .print(&view.to_value())
+                        .unwrap(),
+                };
+                same(&got, text(&case["stdout"]), &context);
+            }
+        }
+    }
+}

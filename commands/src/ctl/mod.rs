@@ -3,9 +3,11 @@
 //! `-o json`, `-o yaml`, `-o name`, `-o jsonpath`/`jsonpath-as-json` (through
 //! `rdd_api::jsonpath`), `-o custom-columns`, and the table layout of a
 //! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses;
-//! the `api-resources` listing; and how `wait --for=...` is read and checked.
+//! the `api-resources` listing, `config view`; and how `wait --for=...` is
+//! read and checked.
 
 pub mod api_resources;
+pub mod config_view;
 pub mod custom_columns;
 pub mod jsonpath_printer;
 pub mod printers;
@@ -17,6 +19,7 @@ pub mod yaml;
 pub use api_resources::{
     ApiResource, ApiResourcesOptions, ApiResourcesOutput, print_api_resources, resources_from_discovery,
 };
+pub use config_view::{ConfigView, ConfigViewError, ConfigViewOptions, config_view};
 pub use custom_columns::CustomColumnsPrinter;
 pub use jsonpath_printer::JsonPathPrinter;
 pub use printers::{PrintError, list_of, name_lines, to_json, watch_event};

@@ -26,6 +26,19 @@ for path in sorted(glob.glob(os.path.join(HERE, "objects", "*.json"))):
         entry[fmt] = kubectl(base + ["-o", fmt], offline)["stdout"]
     vectors["objects"].append(entry)
 
+# config view reads only the kubeconfig.
+vectors["config_view"] = []
+config_env = dict(os.environ, KUBECONFIG=os.path.join(HERE, "kubeconfig.yaml"))
+for flags in ([], ["--minify"], ["--raw"], ["--flatten"], ["--minify", "--flatten"], ["-o", "json"], ["-o", "json", "--minify"],
+              ["--context=other", "--minify"], ["--context=missing", "--minify"], ["-o", "jsonpath={.users[*].name}"],
+              ["-o", "jsonpath={.clusters[0].cluster}"], ["-o", "yaml", "--raw", "--minify"]):
+    vectors["config_view"].append({"kubeconfig": "kubeconfig.yaml", "flags": flags, **kubectl(["config", "view", *flags], config_env)})
+empty = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+empty.write("apiVersion: v1\nkind: Config\n"); empty.close()
+for flags in ([], ["-o", "json"], ["--minify"]):
+    vectors["config_view"].append({"kubeconfig": "", "flags": flags, **kubectl(["config", "view", *flags], dict(os.environ, KUBECONFIG=empty.name))})
+os.remove(empty.name)
+
 work = tempfile.mkdtemp()
 shutil.copy(os.path.join(HERE, "fake_apiserver.py"), work)
 shutil.copy(os.path.join(HERE, "discovery.json"), work)
