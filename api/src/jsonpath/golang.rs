@@ -213,6 +213,14 @@ pub fn marshal_indent(value: &Value, indent: &str) -> String {
     out
 }
 
+/// json.MarshalIndent of a value that sits `depth` levels deep in a larger
+/// document (its nested lines are indented accordingly).
+pub fn marshal_indent_at(value: &Value, indent: &str, depth: usize) -> String {
+    let mut out = String::new();
+    write_indent(&mut out, value, indent, depth);
+    out
+}
+
 fn newline(out: &mut String, indent: &str, depth: usize) {
     out.push('\n');
     for _ in 0..depth {

@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use rdd_api::jsonpath::golang::push_json_string;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::ordered::Ordered;
 
 /// Why `config view` fails; messages are kubectl's.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -33,73 +34,11 @@ pub struct ConfigViewOptions {
     pub context: Option<String>,
 }
 
-/// A value in Go struct order.
-#[derive(Debug, Clone, PartialEq)]
-enum Ordered {
-    Str(String),
-    Bool(bool),
-    Null,
-    Obj(Vec<(&'static str, Ordered)>),
-    Arr(Vec<Ordered>),
-}
-
-impl Ordered {
-    fn to_value(&self) -> Value {
-        match self {
-            Ordered::Str(s) => Value::String(s.clone()),
-            Ordered::Bool(b) => Value::Bool(*b),
-            Ordered::Null => Value::Null,
-            Ordered::Arr(items) => Value::Array(items.iter().map(Ordered::to_value).collect()),
-            Ordered::Obj(fields) => {
-                Value::Object(fields.iter().map(|(k, v)| ((*k).to_owned(), v.to_value())).collect::<Map<_, _>>())
-            }
-        }
-    }
-
-    fn write_json(&self, out: &mut String, depth: usize) {
-        let newline = |out: &mut String, depth: usize| {
-            out.push('\n');
-            out.push_str(&"    ".repeat(depth));
-        };
-        match self {
-            Ordered::Str(s) => push_json_string(out, s),
-            Ordered::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Ordered::Null => out.push_str("null"),
-            Ordered::Arr(items) if items.is_empty() => out.push_str("[]"),
-            Ordered::Obj(fields) if fields.is_empty() => out.push_str("{}"),
-            Ordered::Arr(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    newline(out, depth + 1);
-                    item.write_json(out, depth + 1);
-                }
-                newline(out, depth);
-                out.push(']');
-            }
-            Ordered::Obj(fields) => {
-                out.push('{');
-                for (i, (key, item)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    newline(out, depth + 1);
-                    push_json_string(out, key);
-                    out.push_str(": ");
-                    item.write_json(out, depth + 1);
-                }
-                newline(out, depth);
-                out.push('}');
-            }
-        }
-    }
-}
-
 /// The Config kubectl would print.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigView(Ordered);
+
+// `Ordered` is crate-private; ConfigView is the public face of it.
 
 impl ConfigView {
     /// As a JSON value, for `-o yaml` (through `to_yaml`) and `-o jsonpath`.
@@ -109,10 +48,7 @@ impl ConfigView {
 
     /// `-o json`: indented, in Go's field order, with a final newline.
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.0.write_json(&mut out, 0);
-        out.push('\n');
-        out
+        self.0.to_json()
     }
 }
 
@@ -138,14 +74,14 @@ fn fields(
     for &(name, always) in names {
         match source.get(name) {
             Some(Value::String(s)) if !s.is_empty() => {
-                out.push((name, Ordered::Str(redact(name, s).map_or_else(|| s.clone(), str::to_owned))));
+                out.push((name.to_owned(), Ordered::string(redact(name, s).map_or_else(|| s.clone(), str::to_owned))));
             }
-            Some(Value::Bool(true)) => out.push((name, Ordered::Bool(true))),
+            Some(Value::Bool(true)) => out.push((name.to_owned(), Ordered::Leaf(Value::Bool(true)))),
             Some(Value::Array(items)) if !items.is_empty() => out.push((
-                name,
-                Ordered::Arr(items.iter().filter_map(Value::as_str).map(|s| Ordered::Str(s.to_owned())).collect()),
+                name.to_owned(),
+                Ordered::Arr(items.iter().filter_map(Value::as_str).map(Ordered::string).collect()),
             )),
-            _ if always => out.push((name, Ordered::Str(String::new()))),
+            _ if always => out.push((name.to_owned(), Ordered::string(""))),
             _ => {}
         }
     }
@@ -223,23 +159,26 @@ pub fn config_view(config: &Value, options: &ConfigViewOptions) -> Result<Config
     };
     let list = |map: BTreeMap<String, &Value>, field: &'static str, names: &[(&'static str, bool)]| {
         if map.is_empty() {
-            return Ordered::Null;
+            return Ordered::Leaf(Value::Null);
         }
         Ordered::Arr(
             map.into_iter()
                 .map(|(name, value)| {
-                    Ordered::Obj(vec![("name", Ordered::Str(name)), (field, fields(value, names, &redact))])
+                    Ordered::Obj(vec![
+                        ("name".to_owned(), Ordered::string(name)),
+                        (field.to_owned(), fields(value, names, &redact)),
+                    ])
                 })
                 .collect(),
         )
     };
     Ok(ConfigView(Ordered::Obj(vec![
-        ("kind", Ordered::Str("Config".to_owned())),
-        ("apiVersion", Ordered::Str("v1".to_owned())),
-        ("preferences", Ordered::Obj(Vec::new())),
-        ("clusters", list(clusters, "cluster", CLUSTER_FIELDS)),
-        ("users", list(users, "user", USER_FIELDS)),
-        ("contexts", list(contexts, "context", CONTEXT_FIELDS)),
-        ("current-context", Ordered::Str(current)),
+        ("kind".to_owned(), Ordered::string("Config")),
+        ("apiVersion".to_owned(), Ordered::string("v1")),
+        ("preferences".to_owned(), Ordered::Obj(Vec::new())),
+        ("clusters".to_owned(), list(clusters, "cluster", CLUSTER_FIELDS)),
+        ("users".to_owned(), list(users, "user", USER_FIELDS)),
+        ("contexts".to_owned(), list(contexts, "context", CONTEXT_FIELDS)),
+        ("current-context".to_owned(), Ordered::string(current)),
     ])))
 }

@@ -10,6 +10,7 @@ pub mod api_resources;
 pub mod config_view;
 pub mod custom_columns;
 pub mod jsonpath_printer;
+mod ordered;
 pub mod printers;
 pub mod table;
 pub mod tabwriter;

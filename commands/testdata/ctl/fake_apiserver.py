@@ -33,4 +33,10 @@ class H(http.server.BaseHTTPRequestHandler):
         data = json.dumps(body).encode()
         self.send_response(200); self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(data))); self.end_headers()
         self.wfile.write(data)
+    def do_POST(self):
+        # A create answers with created.json, as a server would after defaulting.
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        data = open(os.path.join(D, "created.json"), "rb").read()
+        self.send_response(201); self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(data))); self.end_headers()
+        self.wfile.write(data)
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
