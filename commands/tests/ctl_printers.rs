@@ -336,3 +336,31 @@ fn ctl_config_view_matches_kubectl() {
         }
     }
 }
+
+#[test]
+fn ctl_typed_objects_match_kubectl() {
+    use rdd_commands::ctl::TypedObject;
+    let vectors = vectors();
+    let cases = vectors["typed"].as_array().unwrap();
+    assert!(cases.len() >= 24);
+    for case in cases {
+        let input = &case["input"];
+        let show = case["show_managed_fields"].as_bool().unwrap();
+        let output = text(&case["output"]);
+        let typed = TypedObject::from_value(input, show).unwrap();
+        let got = match output {
+            "json" => typed.to_json(),
+            "yaml" => to_yaml(&typed.to_value()),
+            _ => name_lines(&typed.to_value(), None).unwrap(),
+        };
+        same(&got, text(&case["stdout"]), &format!("-o {output} (managed fields {show}) of {}", input["kind"]));
+    }
+    // Kinds kubectl keeps as maps are not typed.
+    assert!(
+        TypedObject::from_value(
+            &serde_json::json!({"apiVersion": "app.rancherdesktop.io/v1alpha1", "kind": "App"}),
+            false
+        )
+        .is_none()
+    );
+}

@@ -14,6 +14,7 @@ mod ordered;
 pub mod printers;
 pub mod table;
 pub mod tabwriter;
+pub mod typed;
 pub mod wait_condition;
 pub mod yaml;
 
@@ -26,5 +27,6 @@ pub use jsonpath_printer::JsonPathPrinter;
 pub use printers::{PrintError, list_of, name_lines, to_json, watch_event};
 pub use table::{Table, TableColumn, TableOptions, TablePrinter, TableRow, format_labels, object_meta_table};
 pub use tabwriter::TabWriter;
+pub use typed::{TypedObject, strip_managed_fields};
 pub use wait_condition::{WaitError, WaitFor};
 pub use yaml::{YamlPrinter, to_yaml};

@@ -39,6 +39,19 @@ for flags in ([], ["-o", "json"], ["--minify"]):
     vectors["config_view"].append({"kubeconfig": "", "flags": flags, **kubectl(["config", "view", *flags], dict(os.environ, KUBECONFIG=empty.name))})
 os.remove(empty.name)
 
+# Objects kubectl prints from Go structs: create configmap/secret/namespace.
+CREATE = {"configmap": ["create", "configmap", "x", "--from-literal=b=2", "--from-literal=a=1"],
+          "secret": ["create", "secret", "generic", "s", "--from-literal=k=v"],
+          "namespace": ["create", "namespace", "n"]}
+CLIENT_SIDE = {"configmap": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "1", "b": "2"}},
+               "secret": {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "dg=="}},
+               "namespace": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}}
+vectors["typed"] = []
+for kind, args in CREATE.items():
+    for fmt in ("json", "yaml", "name"):
+        vectors["typed"].append({"input": CLIENT_SIDE[kind], "show_managed_fields": False, "output": fmt,
+                                 **kubectl(args + ["--dry-run=client", "-o", fmt], offline)})
+
 work = tempfile.mkdtemp()
 shutil.copy(os.path.join(HERE, "fake_apiserver.py"), work)
 shutil.copy(os.path.join(HERE, "discovery.json"), work)
@@ -103,6 +116,13 @@ users:
                   ["--sort-by=kind"], ["--sort-by=name"], ["--api-group=app.rancherdesktop.io"], ["--api-group="],
                   ["--verbs=list,watch"], ["--verbs=create"], ["-o", "wide", "--no-headers"], ["-o", "name", "--sort-by=kind"]):
         vectors["api_resources"].append({"flags": flags, **kubectl(["api-resources", *flags], online)})
+    for kind, args in CREATE.items():
+        created = json.load(open(os.path.join(HERE, "created", kind + ".json")))
+        shutil.copy(os.path.join(HERE, "created", kind + ".json"), os.path.join(work, "created.json"))
+        for fmt, extra in (("json", []), ("yaml", []), ("name", []), ("json", ["--show-managed-fields"]), ("yaml", ["--show-managed-fields"])):
+            vectors["typed"].append({"input": created, "show_managed_fields": bool(extra), "output": fmt,
+                                     **kubectl(args + ["-o", fmt, *extra], online)})
+        os.remove(os.path.join(work, "created.json"))
     vectors["list"] = {"input": json.load(open(os.path.join(work, "list.json"))),
                        "json": kubectl(["get", "configmaps", "-o", "json"], online)["stdout"],
                        "yaml": kubectl(["get", "configmaps", "-o", "yaml"], online)["stdout"],
