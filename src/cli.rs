@@ -63,7 +63,7 @@ pub enum Command {
     Stop(WaitArgs),
     /// Delete the App: the engine stops, mirrors go, then the App; waits until it is gone.
     Delete(WaitArgs),
-    /// Start the engine if needed, then run CMD with DOCKER_HOST and KUBECONFIG of this instance.
+    /// Run CMD with this instance's DOCKER_HOST and KUBECONFIG, starting the engine first.
     ///
     /// CMD's exit code is rdd's (127: not found, 126: not executable).
     Run(RunArgs),

@@ -31,6 +31,12 @@ teardown_file() {
     run -1 k get app app
 }
 
+@test "rdd set --help reads the property table from the running service" {
+    run -0 rdd set --help
+    assert_output --partial "Settable properties (from the App CRD of the running service):"
+    assert_line --regexp '^containerEngine\.provider +managed\|external +'
+}
+
 @test "rdd stop and rdd delete without an App exit 0 and create nothing" {
     run -0 rdd stop
     assert_output "no App: the engine is not running"
