@@ -115,7 +115,8 @@ pub async fn run(instance: &Instance, env: &Environment, args: Vec<OsString>) ->
             };
             if super::kubectl::find_kubectl().is_none() {
                 let clap_error = err.kind() != ErrorKind::InvalidSubcommand;
-                let detail = if clap_error { format!("{}\n", err.render().to_string().trim_end()) } else { String::new() };
+                let detail =
+                    if clap_error { format!("{}\n", err.render().to_string().trim_end()) } else { String::new() };
                 return Err(CommandError::usage(format!(
                     "{detail}{why} and no kubectl is on PATH to run it; native verbs: {}",
                     NATIVE_VERBS.join(", ")
@@ -153,10 +154,7 @@ pub async fn run(instance: &Instance, env: &Environment, args: Vec<OsString>) ->
                 Some("wide") => ApiResourcesOutput::Wide,
                 Some("name") => ApiResourcesOutput::Name,
                 Some(other) => {
-                    return Err(CtlError::message(format!(
-                        "--output {other} is not available"
-                    ))
-                    .into_command_error());
+                    return Err(CtlError::message(format!("--output {other} is not available")).into_command_error());
                 }
             };
             let options = ApiResourcesOptions {

@@ -147,9 +147,13 @@ mod tests {
     #[test]
     fn resolves_every_spelling() {
         let d = discovery();
-        for typed in ["containers", "container", "Container", "containers.containers.rancherdesktop.io",
-            "containers.v1alpha1.containers.rancherdesktop.io"]
-        {
+        for typed in [
+            "containers",
+            "container",
+            "Container",
+            "containers.containers.rancherdesktop.io",
+            "containers.v1alpha1.containers.rancherdesktop.io",
+        ] {
             assert_eq!(d.resolve(typed).unwrap().name, "containers", "{typed}");
         }
         assert_eq!(d.resolve("cns").unwrap().name, "containernamespaces");
@@ -168,6 +172,9 @@ mod tests {
         let ns = d.resolve("ns").unwrap();
         assert_eq!(resource_path(ns, Some("x"), None), "/api/v1/namespaces");
         let c = d.resolve("containers").unwrap();
-        assert_eq!(resource_path(c, Some("d"), None), "/apis/containers.rancherdesktop.io/v1alpha1/namespaces/d/containers");
+        assert_eq!(
+            resource_path(c, Some("d"), None),
+            "/apis/containers.rancherdesktop.io/v1alpha1/namespaces/d/containers"
+        );
     }
 }

@@ -12,10 +12,11 @@ use serde_json::Value;
 use super::api_resources::ApiResource;
 use super::client::{CtlError, get_as, get_json};
 use super::discovery::{Discovery, resource_path};
-use super::{CustomColumnsPrinter, JsonPathPrinter, TableOptions, TablePrinter, TabWriter};
+use super::{CustomColumnsPrinter, JsonPathPrinter, TabWriter, TableOptions, TablePrinter};
 use super::{Table, list_of, name_lines, strip_managed_fields, to_json, to_yaml};
 
-const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+const TABLE_ACCEPT: &str =
+    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 
 /// The flags of `get` served natively.
 #[derive(Debug, Clone, Default)]
