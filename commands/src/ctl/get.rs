@@ -49,9 +49,9 @@ fn requests<'a>(discovery: &'a Discovery, args: &[String]) -> Result<(Vec<Reques
         let mut out: Vec<Request<'a>> = Vec::new();
         for arg in args {
             let Some((typed, name)) = arg.split_once('/') else {
-                return Err(CtlError::message(format!(
-                    "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'"
-                )));
+                return Err(CtlError::message(
+                    "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
+                ));
             };
             let resource = discovery.resolve(typed)?;
             match out.iter_mut().find(|r| std::ptr::eq(r.resource, resource)) {
