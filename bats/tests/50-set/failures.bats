@@ -64,3 +64,22 @@ teardown() {
     assert_output --regexp '^error: StopFailed: .*did not stop within 30s; killed'
     run -1 d info
 }
+
+@test "an engine the mirror cannot sync: ConnectFailed exits 5 with the cause" {
+    command -v python3 >/dev/null || skip "python3 is needed for the fake Docker endpoint"
+    unset RDD_DOCKERD
+    local dir="/tmp/rdd-cf-$$"
+    mkdir -p "${dir}"
+    python3 "${BATS_TEST_DIRNAME}/fake-docker-api.py" "${dir}/d.sock" 3>&- &
+    local fake=$!
+    for _ in $(seq 1 50); do
+        [[ -S "${dir}/d.sock" ]] && break
+        sleep 0.1
+    done
+    # The engine controller gives up (ConnectFailed) after retrying for 20 s.
+    run -5 rdd set --timeout 90s containerEngine.provider=external "containerEngine.endpoint=unix://${dir}/d.sock" running=true
+    assert_output --regexp "^error: ConnectFailed: cannot connect to Docker at unix://${dir}/d.sock: .*not implemented"
+    run -0 rdd set running=false containerEngine.provider=managed
+    kill "${fake}"
+    rm -rf "${dir}"
+}
