@@ -10,6 +10,8 @@ load helpers
 setup_file() {
     app_setup_file
     fake_engine "${BATS_FILE_TMPDIR}/slow-dockerd" 'exec sleep 300'
+    fake_engine "${BATS_FILE_TMPDIR}/delayed-dockerd" "sleep 3
+exec $(command -v dockerd) \"\$@\""
     # Ignores SIGTERM (and so does the dockerd it starts): only SIGKILL stops it.
     fake_engine "${BATS_FILE_TMPDIR}/stubborn-dockerd" "trap '' TERM
 $(command -v dockerd) \"\$@\" &
@@ -53,6 +55,20 @@ teardown() {
     restart_service
     run -130 timeout --preserve-status -s INT 2 "${RDD_BIN}" set running=true 3>&-
     assert_output "error: wait cancelled"
+}
+
+@test "a service restart during the wait: the wait follows it with the new credentials" {
+    export RDD_DOCKERD="${BATS_FILE_TMPDIR}/delayed-dockerd"
+    restart_service
+    rdd set --timeout 60s running=true >"${BATS_TEST_TMPDIR}/set.out" 2>&1 &
+    local waiter=$!
+    sleep 1
+    rdd svc stop >/dev/null
+    rdd svc start >/dev/null
+    wait "${waiter}" || { cat "${BATS_TEST_TMPDIR}/set.out"; false; }
+    run -0 cat "${BATS_TEST_TMPDIR}/set.out"
+    assert_output --regexp '^apps.app.rancherdesktop.io/app (created|configured)$'
+    run -0 d info --format '{{.ServerVersion}}'
 }
 
 @test "an engine that ignores SIGTERM: StopFailed exits 5 after the grace period" {
