@@ -116,3 +116,34 @@ fn relevant(event: &WatchEvent) -> bool {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{EventKind, StoredObject};
+
+    fn event(kind: EventKind, json: &'static str, previous: Option<&'static str>) -> WatchEvent {
+        let stored = |json: &'static str| {
+            Arc::new(StoredObject {
+                key: "/core/configmaps/default/x".into(),
+                revision: 1,
+                json: bytes::Bytes::from_static(json.as_bytes()),
+                labels: Default::default(),
+            })
+        };
+        WatchEvent { kind, revision: 1, object: stored(json), previous: previous.map(stored) }
+    }
+
+    #[test]
+    fn only_changes_that_can_matter_wake_the_collector() {
+        assert!(relevant(&event(EventKind::Deleted, r#"{"metadata":{}}"#, None)));
+        assert!(relevant(&event(EventKind::Added, r#"{"metadata":{"ownerReferences":[]}}"#, None)));
+        assert!(relevant(&event(
+            EventKind::Modified,
+            r#"{"metadata":{}}"#,
+            Some(r#"{"metadata":{"ownerReferences":[{"uid":"u"}]}}"#)
+        )));
+        assert!(relevant(&event(EventKind::Modified, r#"{"metadata":{"finalizers":["foregroundDeletion"]}}"#, None)));
+        assert!(!relevant(&event(EventKind::Modified, r#"{"metadata":{"labels":{"a":"b"}}}"#, None)));
+    }
+}

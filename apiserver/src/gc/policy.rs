@@ -12,14 +12,19 @@ use serde_json::{Value, json};
 use super::{FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::error::ApiError;
 use crate::handler::{ControlPlane, object};
-use crate::registry::ResourceInfo;
+use crate::registry::{Behaviour, ResourceInfo};
 use crate::storage::{Precondition, StoreError, StoredObject, WriteOp};
 
 /// Attempts before giving up on an object that keeps changing.
 const ATTEMPTS: usize = 5;
 
 /// The finalizer a delete's propagation policy puts on the object, if any.
-pub fn finalizer_for(policy: Option<&str>) -> Option<&'static str> {
+/// Namespaces and CRDs have their own deletion lifecycle (they empty
+/// themselves first), so propagation policies do not mark them.
+pub fn finalizer_for(info: &ResourceInfo, policy: Option<&str>) -> Option<&'static str> {
+    if info.behaviour != Behaviour::Plain {
+        return None;
+    }
     match policy {
         Some("Foreground") => Some(FOREGROUND_FINALIZER),
         Some("Orphan") => Some(ORPHAN_FINALIZER),

@@ -179,7 +179,7 @@ pub async fn delete(
     check_preconditions(ctx, &options, &presented)?;
     // ownerReferences propagation (crate::gc): Foreground and Orphan mark the
     // object; the garbage collector removes it once its dependents allow.
-    if let Some(finalizer) = crate::gc::policy::finalizer_for(options.policy.as_deref()) {
+    if let Some(finalizer) = crate::gc::policy::finalizer_for(&ctx.info, options.policy.as_deref()) {
         let value = crate::gc::policy::mark(plane, &ctx.info, &ctx.key(), stored, finalizer, options.dry_run).await?;
         let rv = object::resource_version(&value).to_owned();
         return Ok(render_one(ctx, value, &rv));
@@ -211,7 +211,7 @@ pub async fn delete_collection(
     for stored in snapshot.items.into_iter().filter(|s| selectors.matches(s)) {
         let key = stored.key.clone();
         // ownerReferences propagation (crate::gc), as for a single delete.
-        if let Some(finalizer) = crate::gc::policy::finalizer_for(options.policy.as_deref()) {
+        if let Some(finalizer) = crate::gc::policy::finalizer_for(&ctx.info, options.policy.as_deref()) {
             match crate::gc::policy::mark(plane, &ctx.info, &key, stored, finalizer, options.dry_run).await {
                 Ok(value) => items.push(value),
                 Err(err) if err.code == 404 => {}
