@@ -25,6 +25,8 @@ struct DeleteOptions {
     dry_run: bool,
     uid: Option<String>,
     resource_version: Option<String>,
+    /// `propagationPolicy`, checked to be Foreground, Background or Orphan.
+    policy: Option<String>,
 }
 
 fn parse_options(ctx: &RequestContext, body: &[u8]) -> Result<DeleteOptions, ApiError> {
@@ -53,13 +55,14 @@ fn parse_options(ctx: &RequestContext, body: &[u8]) -> Result<DeleteOptions, Api
             policy = Some(p.to_owned());
         }
     }
-    if let Some(policy) = policy
+    if let Some(policy) = &policy
         && !matches!(policy.as_str(), "Foreground" | "Background" | "Orphan")
     {
         return Err(ApiError::bad_request(format!(
             "propagationPolicy: Unsupported value: {policy:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""
         )));
     }
+    options.policy = policy;
     Ok(options)
 }
 
@@ -174,6 +177,13 @@ pub async fn delete(
         plane.store.get(&ctx.key()).ok_or_else(|| ApiError::not_found(&ctx.info.group_resource(), ctx.name()))?;
     let presented = present(plane, &ctx.info, &stored)?;
     check_preconditions(ctx, &options, &presented)?;
+    // ownerReferences propagation (crate::gc): Foreground and Orphan mark the
+    // object; the garbage collector removes it once its dependents allow.
+    if let Some(finalizer) = crate::gc::policy::finalizer_for(&ctx.info, options.policy.as_deref()) {
+        let value = crate::gc::policy::mark(plane, &ctx.info, &ctx.key(), stored, finalizer, options.dry_run).await?;
+        let rv = object::resource_version(&value).to_owned();
+        return Ok(render_one(ctx, value, &rv));
+    }
     match delete_object(plane, &ctx.info, &ctx.key(), stored, options.dry_run).await? {
         Deletion::Pending(value) => {
             let value =
@@ -200,6 +210,15 @@ pub async fn delete_collection(
     let mut items = Vec::new();
     for stored in snapshot.items.into_iter().filter(|s| selectors.matches(s)) {
         let key = stored.key.clone();
+        // ownerReferences propagation (crate::gc), as for a single delete.
+        if let Some(finalizer) = crate::gc::policy::finalizer_for(&ctx.info, options.policy.as_deref()) {
+            match crate::gc::policy::mark(plane, &ctx.info, &key, stored, finalizer, options.dry_run).await {
+                Ok(value) => items.push(value),
+                Err(err) if err.code == 404 => {}
+                Err(err) => return Err(err),
+            }
+            continue;
+        }
         match delete_object(plane, &ctx.info, &key, stored, options.dry_run).await {
             Ok(Deletion::Gone(value) | Deletion::Pending(value)) => items.push(value),
             // Deleted by someone else meanwhile: nothing left to do.

@@ -79,6 +79,7 @@ impl Builtin {
             printer_columns: Vec::new(),
             selectable_fields: Vec::new(),
             compiled: Default::default(),
+            compiled_rules: Default::default(),
             crd_name: None,
         }
     }
