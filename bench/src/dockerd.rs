@@ -106,10 +106,6 @@ impl Dockerd {
              && ln -sf busybox \"$D/r/bin/sleep\" && tar -C \"$D/r\" -c . | docker import - {IMAGE}"
         ))
     }
-
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
 }
 
 impl Drop for Dockerd {

@@ -4,7 +4,7 @@
 //! the mirror lag of Docker operations under a fixed-rate burst against the
 //! raw Docker event stream's latency for the same operations.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -300,18 +300,28 @@ fn image_key(event: &WatchEvent<Image>) -> Option<String> {
     }
 }
 
+/// Time between the dependent operations of one unit, so each state lasts
+/// long enough to be mirrored on its own: the engine re-inspects level-
+/// triggered, so a state replaced within a few ms is legitimately never
+/// mirrored, and its lag would be undefined.
+const STEP_GAP: Duration = Duration::from_millis(400);
+
 /// One unit of work: a short sequence of dependent Docker operations,
 /// each marked `returned` under the key both sides will report.
 async fn unit(docker: Docker, i: usize, image_id: Arc<String>, seen: Shared) -> Result<usize, bollard::errors::Error> {
     let done = |key: String| mark(&seen, |s| &mut s.returned, key);
+    let gap = || tokio::time::sleep(STEP_GAP);
     match i % 4 {
         0 => {
             let id = create_container(&docker, &format!("lag-{i}")).await?;
             done(format!("c+:{id}"));
+            gap().await;
             docker.start_container(&id, None).await?;
             done(format!("cr:{id}"));
+            gap().await;
             docker.stop_container(&id, Some(StopContainerOptions { t: Some(0), signal: None })).await?;
             done(format!("cx:{id}"));
+            gap().await;
             docker.remove_container(&id, Some(RemoveContainerOptions { force: true, ..Default::default() })).await?;
             done(format!("c-:{id}"));
             Ok(4)
@@ -328,6 +338,7 @@ async fn unit(docker: Docker, i: usize, image_id: Arc<String>, seen: Shared) -> 
             let name = format!("lag-{i}");
             docker.create_volume(volume(&name)).await?;
             done(format!("v+:{}", volume_mirror_name(&name)));
+            gap().await;
             docker.remove_volume(&name, None::<bollard::query_parameters::RemoveVolumeOptions>).await?;
             done(format!("v-:{}", volume_mirror_name(&name)));
             Ok(2)
@@ -426,10 +437,14 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
     };
     let (mut mirror, mut raw) = (Vec::new(), Vec::new());
     let (mut missing_mirror, mut missing_docker) = (0, 0);
+    let mut missing_by_op: BTreeMap<String, usize> = BTreeMap::new();
     for (key, returned) in &seen.returned {
         match seen.mirror.get(key) {
             Some(at) => mirror.push(signed(at, returned)),
-            None => missing_mirror += 1,
+            None => {
+                missing_mirror += 1;
+                *missing_by_op.entry(key.split(':').next().unwrap_or_default().to_owned()).or_default() += 1;
+            }
         }
         match seen.docker.get(key) {
             Some(at) => raw.push(signed(at, returned)),
@@ -447,8 +462,13 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
             .with("failed_units", failures)
             .with("missing_mirror_events", missing_mirror)
             .with("missing_docker_events", missing_docker)
+            .with("missing_mirror_by_op", serde_json::to_value(&missing_by_op).unwrap_or_default())
+            .with("step_gap_ms", ms(STEP_GAP))
             .with("mirrors_present_at_start", sizes.containers + sizes.tags + sizes.volumes)
-            .with("mix", "per 4 units: container create/start/stop/rm, volume create/rm x2, tag")
+            .with(
+                "mix",
+                "per 4 units: container create/start/stop/rm, volume create/rm x2, tag; keys c+ cr cx c- v+ v- t+",
+            )
             .with("latency_from", "the Docker API call returning in the harness (negative: the event came first)")
     };
     let mut p99 = Measure::new("P1", "mirror_lag_p99_ms", m.p99, "ms", "p99 <= 25 ms; <= 3x raw Docker event p99")

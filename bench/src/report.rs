@@ -124,8 +124,8 @@ impl Measure {
             Some(false) => "MISSED",
             None => "-",
         };
-        let baseline =
-            self.baseline.map(|b| format!(" (baseline {b}, ratio {})", self.ratio.unwrap_or(0.0))).unwrap_or_default();
+        let ratio = self.ratio.map_or_else(|| "-".to_owned(), |r| r.to_string());
+        let baseline = self.baseline.map(|b| format!(" (baseline {b}, ratio {ratio})")).unwrap_or_default();
         let reason = self.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
         eprintln!("{:<3} {:<40} {value}{baseline} target {} [{verdict}]{reason}", self.id, self.name, self.target);
     }
