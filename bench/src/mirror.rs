@@ -5,6 +5,7 @@
 //! raw Docker event stream's latency for the same operations.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -239,9 +240,16 @@ fn docker_key(event: &bollard::models::EventMessage) -> Option<String> {
 }
 
 /// Watches one mirror kind from `rv`, marking each object's first event
-/// with a populated status (and its deletion).
-fn watch_mirrors<K>(client: kube::Client, rv: String, seen: Shared, key: fn(&WatchEvent<K>) -> Option<String>)
-where
+/// with a populated status (and its deletion). A watch that ends or fails
+/// is resumed from the last resourceVersion seen (the server may close a
+/// watch at any time); resumptions are counted in `restarts`.
+fn watch_mirrors<K>(
+    client: kube::Client,
+    rv: String,
+    seen: Shared,
+    restarts: Arc<AtomicUsize>,
+    key: fn(&WatchEvent<K>) -> Option<String>,
+) where
     K: kube::Resource<Scope = kube::core::NamespaceResourceScope>
         + Clone
         + DeserializeOwned
@@ -252,12 +260,31 @@ where
 {
     tokio::spawn(async move {
         let api: Api<K> = Api::namespaced(client, MIRROR_NS);
-        let Ok(stream) = api.watch(&WatchParams::default().timeout(290), &rv).await else { return };
-        let mut stream = stream.boxed();
-        while let Ok(Some(event)) = stream.try_next().await {
-            if let Some(key) = key(&event) {
-                mark(&seen, |s| &mut s.mirror, key);
+        let mut rv = rv;
+        let mut delay = Duration::from_millis(10);
+        loop {
+            if let Ok(stream) = api.watch(&WatchParams::default().timeout(290), &rv).await {
+                let mut stream = stream.boxed();
+                while let Ok(Some(event)) = stream.try_next().await {
+                    if let Some(key) = key(&event) {
+                        mark(&seen, |s| &mut s.mirror, key);
+                    }
+                    let object_rv = match &event {
+                        WatchEvent::Added(o) | WatchEvent::Modified(o) | WatchEvent::Deleted(o) => {
+                            o.meta().resource_version.clone()
+                        }
+                        WatchEvent::Bookmark(b) => Some(b.metadata.resource_version.clone()),
+                        WatchEvent::Error(_) => None,
+                    };
+                    if let Some(object_rv) = object_rv {
+                        rv = object_rv;
+                        delay = Duration::from_millis(10);
+                    }
+                }
             }
+            restarts.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(1));
         }
     });
 }
@@ -380,9 +407,10 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
         .metadata
         .resource_version
         .unwrap_or_default();
-    watch_mirrors::<Container>(client.clone(), rv.clone(), seen.clone(), container_key);
-    watch_mirrors::<Volume>(client.clone(), rv.clone(), seen.clone(), volume_key);
-    watch_mirrors::<Image>(client.clone(), rv, seen.clone(), image_key);
+    let restarts = Arc::new(AtomicUsize::new(0));
+    watch_mirrors::<Container>(client.clone(), rv.clone(), seen.clone(), restarts.clone(), container_key);
+    watch_mirrors::<Volume>(client.clone(), rv.clone(), seen.clone(), restarts.clone(), volume_key);
+    watch_mirrors::<Image>(client.clone(), rv, seen.clone(), restarts.clone(), image_key);
     // Both streams are live once the probe volume is seen on each.
     let probe_key = format!("v+:{}", volume_mirror_name(&probe));
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -464,6 +492,7 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
             .with("missing_docker_events", missing_docker)
             .with("missing_mirror_by_op", serde_json::to_value(&missing_by_op).unwrap_or_default())
             .with("step_gap_ms", ms(STEP_GAP))
+            .with("mirror_watch_restarts", restarts.load(Ordering::Relaxed))
             .with("mirrors_present_at_start", sizes.containers + sizes.tags + sizes.volumes)
             .with(
                 "mix",
