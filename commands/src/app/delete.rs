@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::Client;
 use kube::api::{Api, DeleteParams};
+use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use rdd_api::App;
 use rdd_api::app::APP_NAME;
@@ -46,29 +47,24 @@ async fn wait_until_gone(
     timeout: Option<Duration>,
     timeout_text: &str,
 ) -> Result<(), CommandError> {
-    let mut stream = watcher::watcher(api.clone(), watcher::Config::default().fields("metadata.name=app")).boxed();
+    let mut stream =
+        watcher::watcher(api.clone(), watcher::Config::default().fields("metadata.name=app")).default_backoff().boxed();
     let mut present = true;
-    let deadline = async {
-        match timeout {
-            Some(t) => tokio::time::sleep(t).await,
-            None => std::future::pending().await,
-        }
-    };
+    let deadline = super::wait::deadline(timeout);
     tokio::pin!(deadline);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     loop {
         tokio::select! {
-            _ = &mut deadline => {
+            () = &mut deadline => {
                 return Err(CommandError::deadline_exceeded(format!(
                     "timed out after {timeout_text} waiting for the App to be deleted; its engine may still be stopping (see `rdd ctl get app app -o yaml`)"
                 )));
             }
-            _ = tokio::signal::ctrl_c() => return Err(CommandError::interrupted()),
+            _ = &mut ctrl_c => return Err(CommandError::interrupted()),
             event = stream.next() => match event {
                 None => return Err(CommandError::failure("the watch on the App ended unexpectedly")),
-                Some(Err(err)) => {
-                    tracing::debug!(error = %err, "watch on the App failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
+                Some(Err(err)) => tracing::debug!(error = %err, "watch on the App failed; re-establishing it"),
                 Some(Ok(Event::Delete(_))) => return Ok(()),
                 Some(Ok(Event::Init)) => present = false,
                 Some(Ok(Event::InitApply(app) | Event::Apply(app))) => {

@@ -3,6 +3,7 @@
 //! it (the engine stops first); `rdd run` runs a program against the
 //! running engine.
 
+pub mod command;
 pub mod delete;
 pub mod progress;
 pub mod property;

@@ -53,6 +53,22 @@ async fn a_real_dockerd_is_mirrored_live_and_across_a_restart() {
     let web = d.docker(&["run", "-d", "--network", "none", "--name", "web", "rdd-test/busybox:1", "sleep", "1000"]);
     d.docker(&["volume", "create", "My_Vol_Ume"]);
 
+    // Containers created while the session starts are all mirrored: the
+    // event stream replays from the daemon clock taken before the snapshot.
+    let host = d.host.clone();
+    let creator = std::thread::spawn(move || {
+        (0..8)
+            .map(|i| {
+                let out = std::process::Command::new("docker")
+                    .args(["-H", &host, "create", "--network", "none", "--name", &format!("during{i}")])
+                    .args(["rdd-test/busybox:1", "sleep", "1"])
+                    .output()
+                    .expect("docker create");
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                String::from_utf8_lossy(&out.stdout).trim().to_owned()
+            })
+            .collect::<Vec<String>>()
+    });
     let store = MemoryStore::default();
     let mut config = SessionConfig::new(d.host.clone(), Duration::from_secs(300));
     config.connect_give_up = Duration::from_secs(20);
@@ -62,7 +78,16 @@ async fn a_real_dockerd_is_mirrored_live_and_across_a_restart() {
         .await
         .expect("connects")
         .unwrap();
-    assert_eq!(store.names(MirrorKind::Container), std::slice::from_ref(&web));
+    let during = tokio::task::spawn_blocking(move || creator.join().expect("creator thread")).await.unwrap();
+    eventually("every container created during start-up is mirrored", || {
+        let names = store.names(MirrorKind::Container);
+        during.iter().all(|id| names.contains(id)) && names.contains(&web)
+    })
+    .await;
+    for id in &during {
+        d.docker(&["rm", id]);
+    }
+    eventually("and their removal too", || store.names(MirrorKind::Container) == std::slice::from_ref(&web)).await;
     let mut images = vec![image_mirror_name(&id, Some("rdd-test/busybox:1")), image_mirror_name(&old, None)];
     images.sort();
     assert_eq!(store.names(MirrorKind::Image), images);
