@@ -14,6 +14,7 @@ pub mod events;
 pub mod handler;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod registry;
 pub mod request;
 pub mod schema;
