@@ -16,6 +16,7 @@ pub mod gc;
 pub mod handler;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod registry;
 pub mod request;
 pub mod schema;

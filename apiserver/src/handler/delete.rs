@@ -33,9 +33,17 @@ fn parse_options(ctx: &RequestContext, body: &[u8]) -> Result<DeleteOptions, Api
     let mut options = DeleteOptions { dry_run: ctx.options.dry_run, ..DeleteOptions::default() };
     let mut policy = ctx.options.propagation_policy.clone();
     if !body.iter().all(u8::is_ascii_whitespace) {
-        let value: Value = serde_json::from_slice(body).map_err(|err| {
-            ApiError::bad_request(format!("the DeleteOptions in the request body could not be decoded: {err}"))
-        })?;
+        // A typed client configured for protobuf sends its DeleteOptions so;
+        // the magic prefix tells it apart from JSON without a Content-Type.
+        let value: Value = if body.starts_with(crate::protobuf::MAGIC) {
+            crate::protobuf::decode_object(body).map_err(|err| {
+                ApiError::bad_request(format!("the DeleteOptions in the request body could not be decoded: {err}"))
+            })?
+        } else {
+            serde_json::from_slice(body).map_err(|err| {
+                ApiError::bad_request(format!("the DeleteOptions in the request body could not be decoded: {err}"))
+            })?
+        };
         if let Some(dry_run) = value.get("dryRun").and_then(Value::as_array) {
             for entry in dry_run {
                 match entry.as_str() {
