@@ -25,12 +25,20 @@ const APPLY_ATTEMPTS: usize = 5;
 const SERVER_MANAGER: &str = "rdd-apiserver";
 
 /// How a write sets managedFields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tracking {
     /// A create, update or non-apply patch: recorded as an `Update`.
     Update,
-    /// A server-side apply: the object already carries its managedFields.
-    Applied,
+    /// A server-side apply: its managedFields, already computed (kept
+    /// aside because a `/status` write takes only `status` from the
+    /// object it is given).
+    Applied(Option<Value>),
+}
+
+impl Tracking {
+    fn applied(object: &Value) -> Tracking {
+        Tracking::Applied(object.pointer("/metadata/managedFields").cloned())
+    }
 }
 
 /// The writer of a request: `fieldManager`, else the User-Agent up to the
@@ -50,9 +58,15 @@ fn writer(ctx: &RequestContext) -> Writer {
 
 /// Records field ownership of a non-apply write into `new` (kube does so
 /// for every create, update and patch).
-pub fn track(ctx: &RequestContext, old: Option<&Value>, new: &mut Value, tracking: Tracking) {
-    if tracking == Tracking::Update {
-        crate::apply::record_update(&Types::of(&ctx.info), old, new, &writer(ctx));
+pub fn track(ctx: &RequestContext, old: Option<&Value>, new: &mut Value, tracking: &Tracking) {
+    match tracking {
+        Tracking::Update => crate::apply::record_update(&Types::of(&ctx.info), old, new, &writer(ctx)),
+        Tracking::Applied(Some(managed)) => {
+            object::metadata_mut(new).insert("managedFields".into(), managed.clone());
+        }
+        Tracking::Applied(None) => {
+            object::metadata_mut(new).remove("managedFields");
+        }
     }
 }
 
@@ -177,7 +191,8 @@ pub async fn apply(
                 return Err(ApiError::not_found(&ctx.info.group_resource(), ctx.name()));
             }
             let created = crate::apply::apply(&types, None, &config, &writer, force).map_err(conflict)?;
-            match write::create_object(plane, ctx, created, Tracking::Applied).await {
+            let tracking = Tracking::applied(&created);
+            match write::create_object(plane, ctx, created, tracking).await {
                 Err(err) if err.reason == "AlreadyExists" => last_race = Some(err),
                 other => return other,
             }
@@ -189,9 +204,8 @@ pub async fn apply(
             return Err(ApiError::stale_resource_version(&ctx.info.group_resource(), ctx.name()));
         }
         let applied = crate::apply::apply(&types, Some(&current_value), &config, &writer, force).map_err(conflict)?;
-        match write::apply_update_tracked(plane, ctx, &current_value, current.revision, applied, Tracking::Applied)
-            .await
-        {
+        let tracking = Tracking::applied(&applied);
+        match write::apply_update_tracked(plane, ctx, &current_value, current.revision, applied, tracking).await {
             Err(err) if err.reason == "Conflict" && pinned.is_empty() => last_race = Some(err),
             Err(err) if err.reason == "NotFound" => last_race = Some(err),
             other => return other,

@@ -209,7 +209,7 @@ pub(super) async fn create_object(
             lifecycle::accept_crd(plane, None, &mut candidate)?;
         }
         // Field ownership (server-side apply, handler/apply.rs).
-        super::apply::track(ctx, None, &mut candidate, tracking);
+        super::apply::track(ctx, None, &mut candidate, &tracking);
         let candidate = to_storage_form(&ctx.info, candidate);
         if ctx.options.dry_run {
             let mut shown = candidate.clone();
@@ -443,7 +443,7 @@ pub(super) async fn apply_update_tracked(
         lifecycle::accept_crd(plane, Some(old), &mut new)?;
     }
     // Field ownership (server-side apply, handler/apply.rs).
-    super::apply::track(ctx, Some(old), &mut new, tracking);
+    super::apply::track(ctx, Some(old), &mut new, &tracking);
     if new == *old {
         // Nothing changed: kube does not write, so no new resourceVersion.
         return Ok(with_warnings(render_one(ctx, new, &old_revision.to_string()), &warnings));
