@@ -88,7 +88,7 @@ configmap() {
 }
 
 @test "fields written by other verbs are owned by their manager" {
-    run -0 k create configmap ssa-three --from-literal=a=1
+    run -0 k create -f "$(configmap ssa-three a=1)"
     run -1 k apply --server-side -f "$(configmap ssa-three a=2)"
     assert_output --partial 'Apply failed with 1 conflict: conflict with "kubectl-create" using v1: .data.a'
     run -0 k label configmap ssa-three team=x
