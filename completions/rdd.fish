@@ -38,6 +38,11 @@ never\t''"
 complete -c rdd -n "__fish_rdd_needs_command" -s h -l help -d 'Print help'
 complete -c rdd -n "__fish_rdd_needs_command" -s V -l version -d 'Print version'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "svc" -d 'Manage this instance\'s service and files'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "set" -d 'Set properties of the App (PROP=VALUE) and wait until it settles'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "start" -d 'Start the container engine (`set running=true`) and print its DOCKER_HOST'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "stop" -d 'Stop the container engine (`set running=false`); no App: nothing to do'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "delete" -d 'Delete the App: the engine stops, mirrors go, then the App; waits until it is gone'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "run" -d 'Run CMD with this instance\'s DOCKER_HOST and KUBECONFIG, starting the engine first'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "crds" -d 'Print the CustomResourceDefinitions of rdd\'s kinds as YAML'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "version" -d 'Print the version'
@@ -184,6 +189,80 @@ complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_
 complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Stop the service, then remove all of the instance\'s files'
 complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "paths" -d 'Print the files and directories this instance uses'
 complete -c rdd -n "__fish_rdd_using_subcommand svc; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand set" -l wait -d 'Wait until the App settles; --wait=false returns once the change is written' -r -f -a "true\t''
+false\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand set" -l timeout -d 'Longest wait (exit 4 beyond it); 0 waits forever' -r
+complete -c rdd -n "__fish_rdd_using_subcommand set" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand set" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand set" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand set" -l dry-run -d 'Validate and send the change as a server-side dry run: nothing is stored, nothing waits'
+complete -c rdd -n "__fish_rdd_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rdd -n "__fish_rdd_using_subcommand set" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand start" -l wait -d 'Wait until the App settles; --wait=false returns once the change is written' -r -f -a "true\t''
+false\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand start" -l timeout -d 'Longest wait (exit 4 beyond it); 0 waits forever' -r
+complete -c rdd -n "__fish_rdd_using_subcommand start" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand start" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand start" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rdd -n "__fish_rdd_using_subcommand start" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand stop" -l wait -d 'Wait until the App settles; --wait=false returns once the change is written' -r -f -a "true\t''
+false\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand stop" -l timeout -d 'Longest wait (exit 4 beyond it); 0 waits forever' -r
+complete -c rdd -n "__fish_rdd_using_subcommand stop" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand stop" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand stop" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand delete" -l wait -d 'Wait until the App settles; --wait=false returns once the change is written' -r -f -a "true\t''
+false\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand delete" -l timeout -d 'Longest wait (exit 4 beyond it); 0 waits forever' -r
+complete -c rdd -n "__fish_rdd_using_subcommand delete" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand delete" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand delete" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c rdd -n "__fish_rdd_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand run" -l timeout -d 'Longest wait for the engine to be running (exit 4 beyond it); 0 waits forever' -r
+complete -c rdd -n "__fish_rdd_using_subcommand run" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand run" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand run" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rdd -n "__fish_rdd_using_subcommand run" -s V -l version -d 'Print version'
 complete -c rdd -n "__fish_rdd_using_subcommand crds" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
 warn\t''
 info\t''
@@ -220,11 +299,16 @@ always\t''
 never\t''"
 complete -c rdd -n "__fish_rdd_using_subcommand version" -s h -l help -d 'Print help'
 complete -c rdd -n "__fish_rdd_using_subcommand version" -s V -l version -d 'Print version'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "svc" -d 'Manage this instance\'s service and files'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "crds" -d 'Print the CustomResourceDefinitions of rdd\'s kinds as YAML'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "version" -d 'Print the version'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc crds completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "svc" -d 'Manage this instance\'s service and files'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "set" -d 'Set properties of the App (PROP=VALUE) and wait until it settles'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "start" -d 'Start the container engine (`set running=true`) and print its DOCKER_HOST'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "stop" -d 'Stop the container engine (`set running=false`); no App: nothing to do'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "delete" -d 'Delete the App: the engine stops, mirrors go, then the App; waits until it is gone'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "run" -d 'Run CMD with this instance\'s DOCKER_HOST and KUBECONFIG, starting the engine first'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "crds" -d 'Print the CustomResourceDefinitions of rdd\'s kinds as YAML'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "version" -d 'Print the version'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run crds completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "serve" -d 'Run the service in the foreground: API server and in-process controllers'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "start" -d 'Start the service in the background and wait until it is ready'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "stop" -d 'Stop the background service (graceful shutdown) and wait until it is gone'

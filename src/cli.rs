@@ -1,6 +1,7 @@
 //! The command line of `rdd` (clap derive). Only commands that work are
 //! defined here; each one's logic lives in the `rdd-commands` crate.
 
+use std::ffi::OsString;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -45,6 +46,27 @@ pub struct Cli {
 pub enum Command {
     /// Manage this instance's service and files.
     Svc(SvcArgs),
+    /// Set properties of the App (PROP=VALUE) and wait until it settles.
+    ///
+    /// PROP is a dot path into the App's spec as the server's App CRD
+    /// defines it (the table below); values are typed by that schema.
+    /// Exit codes: 2 bad property or value, 3 the API server rejected the
+    /// change, 4 timed out, 5 the engine reported a ...Failed reason,
+    /// 130 interrupted.
+    Set(SetArgs),
+    /// Start the container engine (`set running=true`) and print its DOCKER_HOST.
+    ///
+    /// Prints `export DOCKER_HOST=...`, so `eval "$(rdd start)"` points
+    /// docker at this instance's engine.
+    Start(WaitArgs),
+    /// Stop the container engine (`set running=false`); no App: nothing to do.
+    Stop(WaitArgs),
+    /// Delete the App: the engine stops, mirrors go, then the App; waits until it is gone.
+    Delete(WaitArgs),
+    /// Run CMD with this instance's DOCKER_HOST and KUBECONFIG, starting the engine first.
+    ///
+    /// CMD's exit code is rdd's (127: not found, 126: not executable).
+    Run(RunArgs),
     /// Print the CustomResourceDefinitions of rdd's kinds as YAML.
     Crds,
     /// Print a shell completion script.
@@ -61,6 +83,43 @@ impl Command {
     pub fn is_long_running(&self) -> bool {
         matches!(self, Command::Svc(SvcArgs { command: SvcCommand::Serve { .. } }))
     }
+}
+
+/// The default `--timeout` of the App commands, as the user would spell it.
+pub const APP_TIMEOUT: &str = "5m";
+
+/// How an App command waits for the App to settle.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Wait until the App settles; --wait=false returns once the change is written.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          default_missing_value = "true", action = ArgAction::Set)]
+    pub wait: bool,
+    /// Longest wait (exit 4 beyond it); 0 waits forever.
+    #[arg(long, value_name = "DURATION", default_value = APP_TIMEOUT, value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// Validate and send the change as a server-side dry run: nothing is stored, nothing waits.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Properties to set, e.g. running=true containerEngine.name=moby.
+    #[arg(value_name = "PROP=VALUE", required = true)]
+    pub assignments: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Longest wait for the engine to be running (exit 4 beyond it); 0 waits forever.
+    #[arg(long, value_name = "DURATION", default_value = APP_TIMEOUT, value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// The program and its arguments.
+    #[arg(value_name = "CMD", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<OsString>,
 }
 
 #[derive(Debug, Args)]

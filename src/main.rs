@@ -3,20 +3,25 @@
 //! exit code of SPEC §2.
 
 mod cli;
+mod set_help;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use rdd_api::instance::{Environment, Instance, PathKey, Paths};
+use rdd_commands::app::command as app;
 use rdd_commands::color::{StreamColors, error_prefix};
 use rdd_commands::logging::{self, LogConfig};
 use rdd_commands::{CommandError, output};
 
-use cli::{Cli, Command, SvcCommand};
+use cli::{Cli, Command, SvcCommand, WaitArgs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    if let Some(request) = set_help::requested(std::env::args_os().skip(1)) {
+        return set_help::print(&request);
+    }
+    let cli = Cli::from_arg_matches(&Cli::command().get_matches()).unwrap_or_else(|err| err.exit());
     let colors = StreamColors::init(cli.color);
     let log_config = LogConfig {
         level: cli.log_level,
@@ -50,8 +55,30 @@ fn run(cli: Cli) -> Result<(), CommandError> {
             clap_complete::generate(shell, &mut Cli::command(), "rdd", &mut script);
             output::print(&String::from_utf8_lossy(&script))
         }
+        Command::Set(args) => {
+            let env = environment()?;
+            let target = app::Target { instance: &instance, env: &env };
+            let wait = wait_options(&args.wait);
+            client(app::set_command(&target, args.assignments, args.dry_run, wait))
+        }
+        Command::Start(args) => {
+            let env = environment()?;
+            client(app::start(&app::Target { instance: &instance, env: &env }, wait_options(&args)))
+        }
+        Command::Stop(args) => {
+            let env = environment()?;
+            client(app::stop(&app::Target { instance: &instance, env: &env }, wait_options(&args)))
+        }
+        Command::Delete(args) => {
+            let env = environment()?;
+            client(app::delete(&app::Target { instance: &instance, env: &env }, wait_options(&args)))
+        }
+        Command::Run(args) => {
+            let env = environment()?;
+            client(app::run(&app::Target { instance: &instance, env: &env }, &args.command, args.timeout))
+        }
         Command::Svc(svc) => {
-            let env = Environment::from_process().map_err(|err| CommandError::failure(err.to_string()))?;
+            let env = environment()?;
             let paths = Paths::new(&instance, &env);
             tracing::debug!(instance = %instance, dir = %paths.dir.display(), "resolved instance paths");
             run_svc(svc.command, instance, env, paths)
@@ -85,6 +112,14 @@ fn run_svc(command: SvcCommand, instance: Instance, env: Environment, paths: Pat
         SvcCommand::Config => client(svc_command::config(&svc::Service::new(instance, env)?)),
         SvcCommand::Delete { timeout } => client(svc_command::remove(&svc::Service::new(instance, env)?, timeout)),
     }
+}
+
+fn environment() -> Result<Environment, CommandError> {
+    Environment::from_process().map_err(|err| CommandError::failure(err.to_string()))
+}
+
+fn wait_options(args: &WaitArgs) -> app::WaitOptions {
+    app::WaitOptions { wait: args.wait, timeout: args.timeout }
 }
 
 /// Runs a client command's future to completion.

@@ -9,12 +9,15 @@
 //! `selector` (label and field selectors).
 
 pub mod apply;
+pub mod cel;
 pub mod discovery;
 pub mod error;
 pub mod events;
+pub mod gc;
 pub mod handler;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod registry;
 pub mod request;
 pub mod schema;

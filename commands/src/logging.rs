@@ -3,7 +3,9 @@
 //! syntax), else the default: `warn` for CLI commands, `info` for
 //! long-running services. A level applies to rdd's own crates; libraries
 //! stay at `warn` unless the level is `error` or `trace`, where one level
-//! for everything is what a user asking for it wants.
+//! for everything is what a user asking for it wants. kube's per-request
+//! error lines and its warnings about dropped watch streams are silenced
+//! below debug (see [`KUBE_CLIENT_REQUESTS`] and [`KUBE_CLIENT`]).
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -63,11 +65,24 @@ pub fn filter_directives(config: &LogConfig) -> String {
         (None, _) => LogLevel::Warn,
     };
     match level {
-        LogLevel::Error | LogLevel::Warn | LogLevel::Trace => level.as_str().to_owned(),
+        LogLevel::Trace => level.as_str().to_owned(),
+        LogLevel::Error => format!("error,{KUBE_CLIENT_REQUESTS}=off"),
+        LogLevel::Warn => format!("warn,{KUBE_CLIENT}=error,{KUBE_CLIENT_REQUESTS}=off"),
         // Targets match by prefix: `rdd` covers rdd_api, rdd_apiserver, ...
-        LogLevel::Info | LogLevel::Debug => format!("warn,rdd={}", level.as_str()),
+        LogLevel::Info => format!("warn,rdd=info,{KUBE_CLIENT}=error,{KUBE_CLIENT_REQUESTS}=off"),
+        LogLevel::Debug => "warn,rdd=debug".to_owned(),
     }
 }
+
+/// kube's client logs every failed request at ERROR ("failed with error
+/// client error (Connect)") before returning the error to its caller, who
+/// reports it with context (or retries, as a watcher does). Below debug
+/// those lines are noise; at debug and trace they are kept.
+const KUBE_CLIENT_REQUESTS: &str = "kube_client::client::builder";
+
+/// kube's client also warns when a watch stream ends early ("eof in poll"),
+/// which the watchers rdd uses recover from by themselves.
+const KUBE_CLIENT: &str = "kube_client::client";
 
 /// Installs the global subscriber. Fails only on a malformed `RUST_LOG`.
 pub fn init(config: &LogConfig) -> Result<(), CommandError> {
@@ -98,20 +113,32 @@ mod tests {
 
     #[test]
     fn defaults_depend_on_the_kind_of_command() {
-        assert_eq!(filter_directives(&config(None, None, false)), "warn");
-        assert_eq!(filter_directives(&config(None, None, true)), "warn,rdd=info");
+        assert_eq!(
+            filter_directives(&config(None, None, false)),
+            "warn,kube_client::client=error,kube_client::client::builder=off"
+        );
+        assert_eq!(
+            filter_directives(&config(None, None, true)),
+            "warn,rdd=info,kube_client::client=error,kube_client::client::builder=off"
+        );
     }
 
     #[test]
     fn explicit_level_beats_rust_log() {
         assert_eq!(filter_directives(&config(Some(LogLevel::Debug), Some("trace"), false)), "warn,rdd=debug");
         assert_eq!(filter_directives(&config(None, Some("hyper=debug"), false)), "hyper=debug");
-        assert_eq!(filter_directives(&config(None, Some("  "), false)), "warn");
+        assert_eq!(
+            filter_directives(&config(None, Some("  "), false)),
+            "warn,kube_client::client=error,kube_client::client::builder=off"
+        );
     }
 
     #[test]
     fn error_and_trace_apply_to_everything() {
-        assert_eq!(filter_directives(&config(Some(LogLevel::Error), None, true)), "error");
+        assert_eq!(
+            filter_directives(&config(Some(LogLevel::Error), None, true)),
+            "error,kube_client::client::builder=off"
+        );
         assert_eq!(filter_directives(&config(Some(LogLevel::Trace), None, false)), "trace");
     }
 }

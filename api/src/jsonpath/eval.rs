@@ -17,7 +17,7 @@ use super::parser::{Node, Param};
 /// One value a step produced: part of the input, a literal of the template,
 /// or Go's invalid `reflect.Value` (what a range over nothing walks).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Item<'a> {
+pub(crate) enum Item<'a> {
     Value(Cow<'a, Value>),
     Invalid,
 }

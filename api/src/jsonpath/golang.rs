@@ -108,6 +108,10 @@ pub fn format_float_g(f: f64) -> String {
 /// encoding/json's float64 text: plain notation, exponent form below 1e-6
 /// and from 1e21 on, with `e-07` shortened to `e-7`.
 pub fn format_float_json(f: f64) -> String {
+    if !f.is_finite() {
+        // encoding/json refuses these; a decoded JSON value never holds one.
+        return format_float_g(f);
+    }
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let mut text = format_e(f);
@@ -209,6 +213,14 @@ pub fn marshal_indent(value: &Value, indent: &str) -> String {
     out
 }
 
+/// json.MarshalIndent of a value that sits `depth` levels deep in a larger
+/// document (its nested lines are indented accordingly).
+pub fn marshal_indent_at(value: &Value, indent: &str, depth: usize) -> String {
+    let mut out = String::new();
+    write_indent(&mut out, value, indent, depth);
+    out
+}
+
 fn newline(out: &mut String, indent: &str, depth: usize) {
     out.push('\n');
     for _ in 0..depth {
@@ -287,6 +299,76 @@ fn write_sprint(out: &mut String, value: &Value) {
     }
 }
 
+/// strconv.Quote: double-quoted, printable characters kept, the rest
+/// escaped the way Go escapes them.
+pub fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
+                if (c as u32) < 0x10000 {
+                    out.push_str(&format!("\\u{:04x}", c as u32));
+                } else {
+                    out.push_str(&format!("\\U{:08x}", c as u32));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// fmt's `%#v` of a decoded JSON value, as kubectl's jsonpath errors show
+/// the object: `map[string]interface {}{"a":1, "b":[]interface {}{true}}`.
+pub fn sharp_v(value: &Value) -> String {
+    let mut out = String::new();
+    write_sharp_v(&mut out, value, true);
+    out
+}
+
+fn write_sharp_v(out: &mut String, value: &Value, top: bool) {
+    match value {
+        Value::Null if top => out.push_str("<nil>"),
+        Value::Null => out.push_str("interface {}(nil)"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&number_text(n)),
+        Value::String(s) => out.push_str(&quote(s)),
+        Value::Array(items) => {
+            out.push_str("[]interface {}{");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_sharp_v(out, item, false);
+            }
+            out.push('}');
+        }
+        Value::Object(map) => {
+            out.push_str("map[string]interface {}{");
+            for (i, (key, item)) in sorted_entries(map).into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&quote(key));
+                out.push(':');
+                write_sharp_v(out, item, false);
+            }
+            out.push('}');
+        }
+    }
+}
+
 /// The Go type name kubectl's errors mention for a decoded value.
 pub fn type_name(value: &Value) -> &'static str {
     match value {
@@ -322,6 +404,8 @@ mod tests {
             (-0.5, "-0.5", "-0.5"),
             (1e20, "1e+20", "100000000000000000000"),
             (0.1, "0.1", "0.1"),
+            (f64::NAN, "NaN", "NaN"),
+            (f64::INFINITY, "+Inf", "+Inf"),
         ] {
             assert_eq!(format_float_g(f), g, "%v of {f}");
             assert_eq!(format_float_json(f), j, "json of {f}");
@@ -338,6 +422,16 @@ mod tests {
         assert_eq!(
             marshal_indent(&json!({"a": {}, "b": [], "c": [1]}), "  "),
             "{\n  \"a\": {},\n  \"b\": [],\n  \"c\": [\n    1\n  ]\n}"
+        );
+    }
+
+    #[test]
+    fn sharp_v_matches_fmt() {
+        let v = json!({"data": {"a": "x\"y", "b": [1, 2.5, null, true, {"c": "\u{e9}\u{1}"}]}, "kind": "ConfigMap"});
+        assert_eq!(
+            sharp_v(&v),
+            "map[string]interface {}{\"data\":map[string]interface {}{\"a\":\"x\\\"y\", \"b\":[]interface {}{1, 2.5, \
+             interface {}(nil), true, map[string]interface {}{\"c\":\"\u{e9}\\x01\"}}}, \"kind\":\"ConfigMap\"}"
         );
     }
 

@@ -17,11 +17,11 @@ vectors = {"object": obj, "cases": []}
 with open(os.path.join(here, "templates.txt")) as f:
     templates = [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
 for t in templates:
-    for allow in (True, False):
-        p = run("-o", "jsonpath=" + t, "--allow-missing-template-keys=" + str(allow).lower())
+    for output, allow in (("jsonpath", True), ("jsonpath", False), ("jsonpath-as-json", True)):
+        p = run("-o", output + "=" + t, "--allow-missing-template-keys=" + str(allow).lower())
         err = p.stderr.decode()
         vectors["cases"].append({
-            "template": t, "allow_missing": allow, "ok": p.returncode == 0,
+            "template": t, "allow_missing": allow, "as_json": output == "jsonpath-as-json", "ok": p.returncode == 0,
             "stdout": p.stdout.decode(errors="replace"),
             "error": err.strip().splitlines()[0] if err.strip() else "",
         })

@@ -32,6 +32,8 @@ use crate::storage::Store;
 use response::{ResponseBody, error_response, json_response};
 
 pub use lifecycle::BootstrapError;
+// For the garbage collector (crate::gc), which deletes like a client does.
+pub(crate) use delete::delete_object;
 
 /// The control plane as the server shell's [`crate::server::ApiHandler`].
 pub struct PlaneHandler(pub Arc<ControlPlane>);
@@ -84,6 +86,7 @@ impl ControlPlane {
         });
         lifecycle::bootstrap(&plane).await?;
         lifecycle::spawn_finalizers(&plane);
+        crate::gc::spawn(&plane, plane.shutdown.subscribe());
         Ok(plane)
     }
 
@@ -108,6 +111,11 @@ impl ControlPlane {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The served resources (the garbage collector resolves owner kinds).
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// Stops the background finalizers; the store is shut down by its owner.

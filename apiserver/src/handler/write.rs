@@ -168,7 +168,7 @@ pub async fn create(
     body: &[u8],
     content_type: Option<&str>,
 ) -> Result<Response<ResponseBody>, ApiError> {
-    let object = decode_object(body, content_type)?;
+    let object = decode_object(body, content_type, !ctx.info.is_custom())?;
     create_object(plane, ctx, object, Tracking::Update).await
 }
 
@@ -247,7 +247,7 @@ pub async fn update(
     body: &[u8],
     content_type: Option<&str>,
 ) -> Result<Response<ResponseBody>, ApiError> {
-    let mut object = decode_object(body, content_type)?;
+    let mut object = decode_object(body, content_type, !ctx.info.is_custom())?;
     check_type_meta(&ctx.info, &mut object)?;
     check_namespace(ctx, &mut object)?;
     let body_name = object::name(&object).to_owned();

@@ -10,7 +10,7 @@ setup_file() {
     run -0 rdd --help
     assert_output --partial "Usage: rdd [OPTIONS] <COMMAND>"
     commands=$(sed -n '/^Commands:/,/^$/p' <<<"${output}" | awk 'NR > 1 && NF { print $1 }' | paste -sd' ')
-    assert_equal "${commands}" "svc crds completion version help"
+    assert_equal "${commands}" "svc set start stop delete run crds completion version help"
 }
 
 @test "rdd --help documents the global options" {
@@ -49,4 +49,21 @@ setup_file() {
     run -0 rdd svc --help
     commands=$(sed -n '/^Commands:/,/^$/p' <<<"${output}" | awk 'NR > 1 && NF { print $1 }' | paste -sd' ')
     assert_equal "${commands}" "serve start stop status config logs delete paths help"
+}
+
+@test "rdd set --help appends the built-in property table when the service is not running" {
+    run -0 rdd set --help
+    assert_output --partial "Usage: rdd set [OPTIONS] <PROP=VALUE>..."
+    assert_output --partial "Settable properties (from the App CRD built into this rdd, since the service of instance ${RDD_INSTANCE} is not running"
+    assert_line --regexp '^PROPERTY +VALUES +DESCRIPTION$'
+    assert_line --regexp '^containerEngine\.name +moby\|containerd +The engine'
+    assert_line --regexp '^running +boolean +'
+    refute_line --regexp '^namespace '
+    # Help never starts the service.
+    run -0 rdd svc status
+    assert_line --regexp '^running +false$'
+    run -0 rdd help set
+    assert_line --regexp '^running +boolean +'
+    run -0 rdd set -h
+    assert_line --regexp '^running +boolean +'
 }

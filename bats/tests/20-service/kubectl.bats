@@ -15,6 +15,9 @@ setup_file() {
     config="$(rdd svc paths config)"
     for _ in $(seq 1 300); do
         if [[ -f "${config}" ]] && "${KUBECTL}" --kubeconfig "${config}" get --raw /readyz >/dev/null 2>&1; then
+            # The engine controller makes the mirror namespace; it does not run here.
+            printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: rancher-desktop\n' |
+                "${KUBECTL}" --kubeconfig "${config}" apply -f - >/dev/null
             return 0
         fi
         sleep 0.1

@@ -3,9 +3,11 @@
 //! it (the engine stops first); `rdd run` runs a program against the
 //! running engine.
 
+pub mod command;
 pub mod delete;
 pub mod progress;
 pub mod property;
+pub mod reconnect;
 pub mod run;
 pub mod set;
 pub mod wait;

@@ -11,12 +11,14 @@ use kube::core::ApiResource;
 use kube::{Client, Resource};
 use rdd_api::App;
 use rdd_api::app::APP_NAME;
+use rdd_api::instance::Paths;
 use serde_json::{Value, json};
 
 use super::progress::Progress;
+use super::reconnect::Reconnect;
 use super::{property, wait};
+use crate::CommandError;
 use crate::kube_error::{from_kube, is_already_exists, is_not_found};
-use crate::{CommandError, output};
 
 /// Name of the App CRD, whose schema defines the settable properties.
 pub const APP_CRD: &str = "apps.app.rancherdesktop.io";
@@ -33,6 +35,9 @@ pub struct SetRequest {
     pub timeout_text: String,
     /// `rdd stop` leaves a missing App missing.
     pub create_if_missing: bool,
+    /// The instance whose kubeconfig to follow when the service restarts
+    /// during the wait (None: against another cluster, nothing to follow).
+    pub paths: Option<Paths>,
 }
 
 /// The `spec` schema of the App as the server defines it now.
@@ -73,15 +78,36 @@ fn generation_of(object: &DynamicObject) -> i64 {
 }
 
 /// What a set did.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetOutcome {
-    /// The App was written and (unless --wait=false) settled.
-    Done,
+    /// There was no App; this created it.
+    Created,
+    /// The App's spec changed (a new generation).
+    Configured,
+    /// The patch changed nothing (same generation).
+    Unchanged,
     /// There was no App and none was created (`rdd stop`).
     NoApp,
 }
 
-/// Runs `rdd set` against a client.
+impl SetOutcome {
+    /// kubectl's line for a write, e.g. `app.app.rancherdesktop.io/app configured`.
+    pub fn line(self, dry_run: bool) -> String {
+        let verb = match self {
+            SetOutcome::Created => "created",
+            SetOutcome::Configured => "configured",
+            SetOutcome::Unchanged => "unchanged",
+            SetOutcome::NoApp => {
+                return format!("{} \"{APP_NAME}\" does not exist: nothing to do\n", app_resource_name());
+            }
+        };
+        let dry = if dry_run { " (server dry run)" } else { "" };
+        format!("{}/{APP_NAME} {verb}{dry}\n", app_resource_name())
+    }
+}
+
+/// Runs `rdd set` against a client: validates the arguments against the
+/// server's schema, writes, and (unless told not to) waits for Settled.
 pub async fn set(client: &Client, request: &SetRequest) -> Result<SetOutcome, CommandError> {
     let schema = app_spec_schema(client).await?;
     let spec = property::parse_assignments(&request.assignments, &schema)
@@ -91,13 +117,17 @@ pub async fn set(client: &Client, request: &SetRequest) -> Result<SetOutcome, Co
     let patch_params = PatchParams { dry_run: request.dry_run, ..PatchParams::default() };
     let patch = Patch::Merge(json!({ "spec": spec }));
 
-    let existing = match api.get_opt(APP_NAME).await {
-        Ok(existing) => existing,
-        Err(err) => return Err(from_kube(err, "reading the App")),
-    };
-    let written = match existing {
-        Some(_) => {
-            api.patch(APP_NAME, &patch_params, &patch).await.map_err(|err| from_kube(err, "updating the App"))?
+    let existing = api.get_opt(APP_NAME).await.map_err(|err| from_kube(err, "reading the App"))?;
+    let (outcome, written) = match existing {
+        Some(existing) => {
+            let written =
+                api.patch(APP_NAME, &patch_params, &patch).await.map_err(|err| from_kube(err, "updating the App"))?;
+            let outcome = if generation_of(&written) == generation_of(&existing) {
+                SetOutcome::Unchanged
+            } else {
+                SetOutcome::Configured
+            };
+            (outcome, written)
         }
         None if !request.create_if_missing => return Ok(SetOutcome::NoApp),
         None => {
@@ -106,30 +136,39 @@ pub async fn set(client: &Client, request: &SetRequest) -> Result<SetOutcome, Co
             let mut app = DynamicObject::new(APP_NAME, &ApiResource::erase::<App>(&()));
             app.data = json!({ "spec": full_spec });
             match api.create(&post, &app).await {
-                Ok(created) => created,
+                Ok(created) => (SetOutcome::Created, created),
                 // Another `rdd set` created it first: merge into theirs.
-                Err(err) if is_already_exists(&err) => api
-                    .patch(APP_NAME, &patch_params, &patch)
-                    .await
-                    .map_err(|err| from_kube(err, "updating the App"))?,
+                Err(err) if is_already_exists(&err) => {
+                    let written = api
+                        .patch(APP_NAME, &patch_params, &patch)
+                        .await
+                        .map_err(|err| from_kube(err, "updating the App"))?;
+                    (SetOutcome::Configured, written)
+                }
                 Err(err) => return Err(from_kube(err, "creating the App")),
             }
         }
     };
-    if request.dry_run {
-        output::print(&format!("{}/{APP_NAME} configured (server dry run)\n", app_resource_name()))?;
-        return Ok(SetOutcome::Done);
-    }
-    if !request.wait {
-        return Ok(SetOutcome::Done);
+    if request.dry_run || !request.wait {
+        return Ok(outcome);
     }
     let mut progress = Progress::new("the App to settle");
     let typed: Api<App> = Api::all(client.clone());
-    let result =
-        wait::wait_for_settled(typed, generation_of(&written), request.timeout, &request.timeout_text, &mut progress)
-            .await;
+    let mut reconnect = match &request.paths {
+        Some(paths) => Some(Reconnect::new(paths.clone()).await),
+        None => None,
+    };
+    let result = wait::wait_for_settled(
+        typed,
+        generation_of(&written),
+        request.timeout,
+        &request.timeout_text,
+        &mut progress,
+        reconnect.as_mut(),
+    )
+    .await;
     progress.finish();
-    result.map(|()| SetOutcome::Done)
+    result.map(|()| outcome)
 }
 
 /// `apps.app.rancherdesktop.io`, as kubectl names the resource.

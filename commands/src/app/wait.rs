@@ -8,13 +8,16 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::Api;
+use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use rdd_api::App;
 use rdd_api::app::condition::{SETTLED, is_failure_reason};
 
 use super::progress::Progress;
+use super::reconnect::Reconnect;
 use crate::CommandError;
 
 /// Where a wait stands after one look at the App.
@@ -68,32 +71,36 @@ pub async fn wait_for_settled(
     timeout: Option<Duration>,
     timeout_text: &str,
     progress: &mut Progress,
+    mut reconnect: Option<&mut Reconnect>,
 ) -> Result<(), CommandError> {
-    let config = watcher::Config::default().fields("metadata.name=app");
-    let mut stream = watcher::watcher(api, config).boxed();
+    // The watcher re-lists and re-watches after an error, with backoff; the
+    // deadline below is the caller's and is not reset by that.
+    let mut stream = watch_app(api);
     let mut last_settled: Option<Condition> = None;
-    let deadline = async {
-        match timeout {
-            Some(t) => tokio::time::sleep(t).await,
-            None => std::future::pending().await,
-        }
-    };
+    let deadline = deadline(timeout);
     tokio::pin!(deadline);
+    // One handler for the whole wait, so no SIGINT falls between two polls.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     loop {
         tokio::select! {
-            _ = &mut deadline => {
-                let last = last_settled.as_ref().map_or_else(|| "Settled not reported yet".to_owned(), describe);
+            () = &mut deadline => {
+                let last = last_settled.as_ref().map_or_else(
+                    || "Settled not reported yet".to_owned(),
+                    |settled| describe_against(settled, generation),
+                );
                 return Err(CommandError::deadline_exceeded(format!(
                     "timed out after {timeout_text} waiting for App to settle (last: {last})"
                 )));
             }
-            _ = tokio::signal::ctrl_c() => return Err(CommandError::interrupted()),
+            _ = &mut ctrl_c => return Err(CommandError::interrupted()),
             event = stream.next() => match event {
                 None => return Err(CommandError::failure("the watch on the App ended unexpectedly")),
                 Some(Err(err)) => {
-                    // The watcher retries on its own; say so once per failure.
-                    tracing::debug!(error = %err, "watch on the App failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    tracing::debug!(error = %err, "watch on the App failed; re-establishing it");
+                    if let Some(client) = renewed_client(&mut reconnect).await {
+                        stream = watch_app(Api::all(client));
+                    }
                 }
                 Some(Ok(Event::Delete(_))) => {
                     return Err(CommandError::failure("the App was deleted while waiting for it to settle"));
@@ -115,6 +122,38 @@ pub async fn wait_for_settled(
                 Some(Ok(Event::Init | Event::InitDone)) => {}
             }
         }
+    }
+}
+
+/// A watch of the App singleton that re-establishes itself with backoff.
+pub fn watch_app(api: Api<App>) -> BoxStream<'static, Result<Event<App>, watcher::Error>> {
+    watcher::watcher(api, watcher::Config::default().fields("metadata.name=app")).default_backoff().boxed()
+}
+
+/// A new client when the service restarted with new credentials.
+pub async fn renewed_client(reconnect: &mut Option<&mut Reconnect>) -> Option<kube::Client> {
+    match reconnect {
+        Some(reconnect) => reconnect.renewed_client().await,
+        None => None,
+    }
+}
+
+/// Sleeps for `timeout`, or forever when there is none.
+pub async fn deadline(timeout: Option<Duration>) {
+    match timeout {
+        Some(t) => tokio::time::sleep(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// [`describe`], noting when the condition is about an older generation
+/// than the one awaited (its status says nothing about this write yet).
+pub fn describe_against(condition: &Condition, generation: i64) -> String {
+    let observed = condition.observed_generation.unwrap_or(0);
+    if observed < generation {
+        format!("{} (for generation {observed}; waiting for {generation})", describe(condition))
+    } else {
+        describe(condition)
     }
 }
 
@@ -172,6 +211,10 @@ mod tests {
         assert_eq!(
             describe(&cond("Settled", "False", "EngineStale", 1)),
             "Settled=False EngineStale: EngineStale happened"
+        );
+        assert_eq!(
+            describe_against(&cond("Settled", "True", "Settled", 1), 2),
+            "Settled=True Settled: Settled happened (for generation 1; waiting for 2)"
         );
     }
 }

@@ -1,1 +1,32 @@
-//! Placeholder: this module is being written on its own branch.
+//! `rdd ctl`: kubectl's verbs served natively, with output byte-identical to
+//! kubectl 1.33 (SPEC §8). This part holds the printers every verb shares:
+//! `-o json`, `-o yaml`, `-o name`, `-o jsonpath`/`jsonpath-as-json` (through
+//! `rdd_api::jsonpath`), `-o custom-columns`, and the table layout of a
+//! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses;
+//! the `api-resources` listing, `config view`; and how `wait --for=...` is
+//! read and checked.
+
+pub mod api_resources;
+pub mod config_view;
+pub mod custom_columns;
+pub mod jsonpath_printer;
+mod ordered;
+pub mod printers;
+pub mod table;
+pub mod tabwriter;
+pub mod typed;
+pub mod wait_condition;
+pub mod yaml;
+
+pub use api_resources::{
+    ApiResource, ApiResourcesOptions, ApiResourcesOutput, print_api_resources, resources_from_discovery,
+};
+pub use config_view::{ConfigView, ConfigViewError, ConfigViewOptions, config_view};
+pub use custom_columns::CustomColumnsPrinter;
+pub use jsonpath_printer::JsonPathPrinter;
+pub use printers::{PrintError, list_of, name_lines, to_json, watch_event};
+pub use table::{Table, TableColumn, TableOptions, TablePrinter, TableRow, format_labels, object_meta_table};
+pub use tabwriter::TabWriter;
+pub use typed::{TypedObject, strip_managed_fields};
+pub use wait_condition::{WaitError, WaitFor};
+pub use yaml::{YamlPrinter, to_yaml};

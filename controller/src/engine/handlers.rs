@@ -4,8 +4,8 @@
 //! functions of `plan` and `mapping`, and writes through the store; each
 //! is safe to retry from the start.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use futures::{StreamExt, stream};
 use rdd_api::jiff::Timestamp;
@@ -37,6 +37,9 @@ pub struct Handlers<D, S> {
     pub store: Arc<S>,
     /// Parallel inspects during a full sync.
     pub concurrency: usize,
+    /// The last Warning recorded per mirror, so that retries of the same
+    /// refusal do not add an Event each.
+    warned: Mutex<HashMap<String, String>>,
 }
 
 fn now() -> Time {
@@ -59,6 +62,20 @@ fn image_ref(image: &Image) -> ImageMirrorRef {
 }
 
 impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
+    pub fn new(docker: Arc<D>, store: Arc<S>, concurrency: usize) -> Self {
+        Handlers { docker, store, concurrency, warned: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether this warning differs from the last one recorded on the mirror.
+    fn first_warning(&self, key: &str, message: &str) -> bool {
+        let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
+        if warned.get(key).is_some_and(|m| m == message) {
+            return false;
+        }
+        warned.insert(key.to_owned(), message.to_owned());
+        true
+    }
+
     pub async fn handle(&self, work: &Work) -> Result<Outcome, WorkError> {
         match work {
             Work::Container(id) => self.container(id, Attempt::None).await.map(|_| Outcome::default()),
@@ -198,12 +215,16 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
                 let reason = if e.is_conflict() { "DockerRefusedDelete" } else { "DockerDeleteFailed" };
                 let message = format!("keeping the finalizer until Docker removes it; will retry: {e}");
                 tracing::warn!(kind = K::KIND.as_str(), name = %name, error = %e, "Docker refused the delete of a mirror");
-                if let Err(event_error) = self.store.warn(object, reason, &message).await {
+                let key = format!("{}/{name}", K::KIND.as_str());
+                if self.first_warning(&key, &message)
+                    && let Err(event_error) = self.store.warn(object, reason, &message).await
+                {
                     tracing::warn!(kind = K::KIND.as_str(), name = %name, error = %event_error, "could not record the Event");
                 }
                 return Err(e.into());
             }
         }
+        self.warned.lock().unwrap_or_else(|e| e.into_inner()).remove(&format!("{}/{name}", K::KIND.as_str()));
         Ok(self.store.strip_finalizer::<K>(&name).await?)
     }
 

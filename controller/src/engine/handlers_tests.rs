@@ -22,7 +22,7 @@ const B: &str = "sha256:bbbb";
 fn setup() -> (FakeDocker, MemoryStore, Handlers<FakeDocker, MemoryStore>) {
     let docker = FakeDocker::default();
     let store = MemoryStore::default();
-    let handlers = Handlers { docker: Arc::new(docker.clone()), store: Arc::new(store.clone()), concurrency: 4 };
+    let handlers = Handlers::new(Arc::new(docker.clone()), Arc::new(store.clone()), 4);
     (docker, store, handlers)
 }
 
@@ -187,6 +187,8 @@ async fn an_in_use_image_keeps_its_finalizer_until_docker_lets_go() {
     assert!(err.to_string().contains("being used"), "{err}");
     let kept: Image = store.object(&name).unwrap();
     assert_eq!(kept.metadata.finalizers.as_deref(), Some(&[MIRROR_FINALIZER.to_owned()][..]));
+    // A second refusal with the same reason adds no second Event.
+    assert!(h.handle(&Work::Delete(MirrorKind::Image, name.clone())).await.is_err());
     let warnings = store.state().warnings.clone();
     assert_eq!(warnings.len(), 1);
     assert_eq!((warnings[0].0.as_str(), warnings[0].1.as_str()), (name.as_str(), "DockerRefusedDelete"));
@@ -194,7 +196,7 @@ async fn an_in_use_image_keeps_its_finalizer_until_docker_lets_go() {
     docker.state().containers.remove(C1);
     h.handle(&Work::Delete(MirrorKind::Image, name.clone())).await.unwrap();
     assert!(images(&store).is_empty());
-    assert_eq!(docker.calls(), ["remove_image x:1", "remove_image x:1"]);
+    assert_eq!(docker.calls(), ["remove_image x:1", "remove_image x:1", "remove_image x:1"]);
 }
 
 #[tokio::test]

@@ -15,8 +15,10 @@ pub mod docker;
 pub mod error;
 pub mod events;
 pub mod handlers;
+pub mod kube_client;
 pub mod kube_store;
 pub mod mapping;
+pub mod metrics;
 pub mod plan;
 pub mod queue;
 pub mod reconcile;
@@ -26,6 +28,8 @@ pub mod supervisor;
 
 pub use docker::{DockerConnector, DockerSource};
 pub use error::{DockerError, DockerErrorKind, EngineError, StoreError, WorkError};
+pub use kube_client::client_from_kubeconfig;
+pub use metrics::{Metrics, serve_metrics};
 pub use supervisor::{EngineOptions, run, run_with};
 
 #[cfg(test)]

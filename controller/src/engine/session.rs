@@ -6,7 +6,9 @@
 //! run in their own tokio task so a panic is a failed attempt, not a dead
 //! loop (seed r2 S3).
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -20,6 +22,7 @@ use super::docker::{DockerConnector, DockerSource};
 use super::error::DockerError;
 use super::events::work_for_event;
 use super::handlers::{Handlers, Outcome};
+use super::metrics::Metrics;
 use super::queue::{Backoff, Pushed, RetryQueue, Work};
 use super::store::MirrorStore;
 
@@ -50,6 +53,7 @@ pub struct SessionConfig {
     pub retry_backoff: Backoff,
     /// Most distinct objects waiting in the queue; beyond it, a full sync.
     pub queue_capacity: usize,
+    pub metrics: Arc<Metrics>,
 }
 
 impl SessionConfig {
@@ -62,6 +66,7 @@ impl SessionConfig {
             connect_backoff: Backoff { initial: Duration::from_millis(250), max: Duration::from_secs(5) },
             retry_backoff: Backoff { initial: Duration::from_millis(500), max: Duration::from_secs(60) },
             queue_capacity: 10_000,
+            metrics: Arc::default(),
         }
     }
 }
@@ -142,10 +147,11 @@ async fn run<C: DockerConnector, S: MirrorStore>(
         let (docker, events) = connected;
         tracing::info!(host = %config.host, namespace = store.namespace(), "mirroring Docker");
         state.send_replace(SessionState::Connected);
-        let handlers = Arc::new(Handlers { docker, store: store.clone(), concurrency: config.concurrency });
+        let handlers = Arc::new(Handlers::new(docker, store.clone(), config.concurrency));
         match serve(&handlers, events, &mut changes, &config, &mut queue, &mut stop).await {
             Ended::Stopped => return,
             Ended::Lost(why) => {
+                config.metrics.watcher_restarts.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(host = %config.host, error = %why, "lost Docker's event stream; reconnecting and re-syncing in place");
                 state.send_replace(SessionState::Connecting(format!(
                     "reconnecting to Docker at {}: {why}",
@@ -215,11 +221,12 @@ async fn start_up<C: DockerConnector, S: MirrorStore>(
     store.ensure_namespace().await.map_err(|e| e.to_string())?;
     store.ensure_container_namespace().await.map_err(|e| e.to_string())?;
     let docker = Arc::new(docker);
-    let handlers = Handlers { docker: docker.clone(), store: store.clone(), concurrency: config.concurrency };
+    let handlers = Handlers::new(docker.clone(), store.clone(), config.concurrency);
     let started = Instant::now();
     let outcome = handlers.full_sync().await.map_err(|e| format!("full sync failed: {e}"))?;
+    config.metrics.sync_duration.observe(started.elapsed());
     tracing::info!(host = %config.host, elapsed_ms = started.elapsed().as_millis() as u64, failed = outcome.failed.len(), "full sync done");
-    absorb(queue, outcome);
+    absorb(queue, outcome, &config.metrics);
     let events = docker.events(&since);
     Ok((docker, events))
 }
@@ -231,15 +238,20 @@ fn push(queue: &mut RetryQueue, work: Work) {
     }
 }
 
-fn absorb(queue: &mut RetryQueue, outcome: Outcome) {
+fn absorb(queue: &mut RetryQueue, outcome: Outcome, metrics: &Metrics) {
     for work in outcome.follow_up {
         push(queue, work);
     }
     let now = Instant::now();
     for work in outcome.failed {
+        metrics.retries.fetch_add(1, Ordering::Relaxed);
         queue.retry(work, now);
     }
 }
+
+/// When the oldest Docker event behind each queued work happened (ns since
+/// the epoch), for the mirror lag histogram.
+type EventTimes = HashMap<Work, i64>;
 
 async fn serve<D: DockerSource, S: MirrorStore>(
     handlers: &Arc<Handlers<D, S>>,
@@ -250,6 +262,7 @@ async fn serve<D: DockerSource, S: MirrorStore>(
     stop: &mut watch::Receiver<bool>,
 ) -> Ended {
     let period = config.resync_period.max(Duration::from_secs(1));
+    let mut event_times = EventTimes::new();
     let mut resync = tokio::time::interval_at(Instant::now() + period, period);
     resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -262,6 +275,10 @@ async fn serve<D: DockerSource, S: MirrorStore>(
             event = events.next() => match event {
                 Some(Ok(event)) => {
                     if let Some(work) = work_for_event(&event) {
+                        config.metrics.events_processed.fetch_add(1, Ordering::Relaxed);
+                        if let Some(at) = event.time_nano.or(event.time.map(|s| s.saturating_mul(1_000_000_000))) {
+                            event_times.entry(work.clone()).or_insert(at);
+                        }
                         push(queue, work);
                     }
                 }
@@ -273,7 +290,7 @@ async fn serve<D: DockerSource, S: MirrorStore>(
             _ = async { tokio::time::sleep_until(due.unwrap_or_else(Instant::now)).await }, if due.is_some() && !has_ready => {}
             _ = std::future::ready(()), if has_ready => {
                 if let Some(work) = queue.pop(Instant::now())
-                    && run_one(handlers, work, queue, stop).await.is_err()
+                    && run_one(handlers, work, queue, stop, &config.metrics, &mut event_times).await.is_err()
                 {
                     return Ended::Stopped;
                 }
@@ -289,7 +306,10 @@ async fn run_one<D: DockerSource, S: MirrorStore>(
     work: Work,
     queue: &mut RetryQueue,
     stop: &mut watch::Receiver<bool>,
+    metrics: &Metrics,
+    event_times: &mut EventTimes,
 ) -> Result<(), ()> {
+    let started = Instant::now();
     let h = handlers.clone();
     let w = work.clone();
     let task = tokio::spawn(async move { h.handle(&w).await });
@@ -303,14 +323,23 @@ async fn run_one<D: DockerSource, S: MirrorStore>(
     };
     match joined {
         Ok(Ok(outcome)) => {
+            if work == Work::FullSync {
+                metrics.sync_duration.observe(started.elapsed());
+            }
+            if let Some(at) = event_times.remove(&work) {
+                let lag_ns = Timestamp::now().as_nanosecond().saturating_sub(i128::from(at));
+                metrics.mirror_lag.observe(Duration::from_nanos(u64::try_from(lag_ns.max(0)).unwrap_or(u64::MAX)));
+            }
             queue.succeeded(&work);
-            absorb(queue, outcome);
+            absorb(queue, outcome, metrics);
         }
         Ok(Err(e)) => {
+            metrics.retries.fetch_add(1, Ordering::Relaxed);
             let (delay, attempt) = queue.retry(work.clone(), Instant::now());
             tracing::warn!(work = ?work, attempt, retry_in_ms = delay.as_millis() as u64, error = %e, "work failed; will retry");
         }
         Err(e) => {
+            metrics.retries.fetch_add(1, Ordering::Relaxed);
             let (delay, attempt) = queue.retry(work.clone(), Instant::now());
             if e.is_panic() {
                 tracing::error!(work = ?work, attempt, retry_in_ms = delay.as_millis() as u64, "handler panicked; the loop goes on and retries");

@@ -9,6 +9,7 @@ mod dockerd;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rdd_api::container::{DesiredState, ObservedState};
@@ -53,16 +54,42 @@ async fn a_real_dockerd_is_mirrored_live_and_across_a_restart() {
     let web = d.docker(&["run", "-d", "--network", "none", "--name", "web", "rdd-test/busybox:1", "sleep", "1000"]);
     d.docker(&["volume", "create", "My_Vol_Ume"]);
 
+    // Containers created while the session starts are all mirrored: the
+    // event stream replays from the daemon clock taken before the snapshot.
+    let host = d.host.clone();
+    let creator = std::thread::spawn(move || {
+        (0..8)
+            .map(|i| {
+                let out = std::process::Command::new("docker")
+                    .args(["-H", &host, "create", "--network", "none", "--name", &format!("during{i}")])
+                    .args(["rdd-test/busybox:1", "sleep", "1"])
+                    .output()
+                    .expect("docker create");
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                String::from_utf8_lossy(&out.stdout).trim().to_owned()
+            })
+            .collect::<Vec<String>>()
+    });
     let store = MemoryStore::default();
     let mut config = SessionConfig::new(d.host.clone(), Duration::from_secs(300));
     config.connect_give_up = Duration::from_secs(20);
+    let metrics = config.metrics.clone();
     let session = Session::start(Arc::new(BollardConnector), Arc::new(store.clone()), config);
     let mut state = session.subscribe();
     tokio::time::timeout(Duration::from_secs(30), state.wait_for(|s| *s == SessionState::Connected))
         .await
         .expect("connects")
         .unwrap();
-    assert_eq!(store.names(MirrorKind::Container), std::slice::from_ref(&web));
+    let during = tokio::task::spawn_blocking(move || creator.join().expect("creator thread")).await.unwrap();
+    eventually("every container created during start-up is mirrored", || {
+        let names = store.names(MirrorKind::Container);
+        during.iter().all(|id| names.contains(id)) && names.contains(&web)
+    })
+    .await;
+    for id in &during {
+        d.docker(&["rm", id]);
+    }
+    eventually("and their removal too", || store.names(MirrorKind::Container) == std::slice::from_ref(&web)).await;
     let mut images = vec![image_mirror_name(&id, Some("rdd-test/busybox:1")), image_mirror_name(&old, None)];
     images.sort();
     assert_eq!(store.names(MirrorKind::Image), images);
@@ -124,9 +151,12 @@ async fn a_real_dockerd_is_mirrored_live_and_across_a_restart() {
     let before = uids(&store);
     let deleted_before = store.state().deleted.len();
     d.restart();
-    eventually("the restarted container is seen as exited", || observed(&store, &web) == Some(ObservedState::Exited))
-        .await;
-    assert_eq!(session.state(), SessionState::Connected);
+    eventually("reconnected after the restart, the stopped container seen as exited", || {
+        metrics.watcher_restarts.load(Ordering::Relaxed) == 1
+            && session.state() == SessionState::Connected
+            && observed(&store, &web) == Some(ObservedState::Exited)
+    })
+    .await;
     assert_eq!(uids(&store), before, "same objects, same UIDs");
     assert_eq!(store.state().deleted.len(), deleted_before, "no DELETED for survivors");
     session.stop().await;

@@ -4,6 +4,7 @@
 //! resync, and Kubernetes-side work.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bollard::models::EventMessageTypeEnum as T;
@@ -30,6 +31,7 @@ fn config() -> SessionConfig {
         connect_backoff: fast,
         retry_backoff: fast,
         queue_capacity: 100,
+        metrics: Arc::default(),
     }
 }
 
@@ -78,7 +80,9 @@ async fn start_up_syncs_then_follows_events_from_the_daemon_clock() {
 async fn failed_and_panicking_handlers_are_retried_and_the_loop_goes_on() {
     let docker = FakeDocker::default();
     let store = MemoryStore::default();
-    let session = start(&docker, &store, config());
+    let config = config();
+    let metrics = config.metrics.clone();
+    let session = start(&docker, &store, config);
     session.subscribe().wait_for(|s| *s == SessionState::Connected).await.unwrap();
     docker.state().containers.insert(C1.into(), container(C1, "err", "running", A));
     docker.state().containers.insert(C2.into(), container(C2, "panic", "running", A));
@@ -93,6 +97,9 @@ async fn failed_and_panicking_handlers_are_retried_and_the_loop_goes_on() {
     docker.emit(event(T::CONTAINER, "start", C3));
     eventually("a later event is handled", || store.names(MirrorKind::Container).len() == 3).await;
     assert_eq!(session.state(), SessionState::Connected);
+    assert_eq!(metrics.retries.load(Ordering::Relaxed), 3, "two errors and one panic");
+    assert_eq!(metrics.events_processed.load(Ordering::Relaxed), 3);
+    assert!(metrics.mirror_lag.count() >= 1);
     session.stop().await;
 }
 
@@ -102,7 +109,9 @@ async fn a_broken_event_stream_reconnects_and_resyncs_in_place() {
     let store = MemoryStore::default();
     docker.state().containers.insert(C1.into(), container(C1, "survivor", "running", A));
     docker.state().containers.insert(C2.into(), container(C2, "goner", "running", A));
-    let session = start(&docker, &store, config());
+    let config = config();
+    let metrics = config.metrics.clone();
+    let session = start(&docker, &store, config);
     let mut state = session.subscribe();
     state.wait_for(|s| *s == SessionState::Connected).await.unwrap();
     let uid = store.uid(MirrorKind::Container, C1);
@@ -117,6 +126,8 @@ async fn a_broken_event_stream_reconnects_and_resyncs_in_place() {
     assert_eq!(store.uid(MirrorKind::Container, C1), uid, "survivors keep their UID");
     assert_eq!(store.state().deleted, [format!("Container {C2}")], "no DELETED for survivors");
     assert_eq!(docker.state().since.len(), 2);
+    assert_eq!(metrics.watcher_restarts.load(Ordering::Relaxed), 1);
+    assert_eq!(metrics.sync_duration.count(), 2);
     session.stop().await;
 }
 

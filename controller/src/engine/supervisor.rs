@@ -22,7 +22,8 @@ use tokio::sync::watch;
 use super::docker::DockerConnector;
 use super::error::EngineError;
 use super::kube_store::KubeStore;
-use super::reconcile::{Want, mirroring_condition, want};
+use super::metrics::Metrics;
+use super::reconcile::{Want, holding_condition, mirroring_condition, want};
 use super::session::{Session, SessionConfig, SessionState};
 use super::store::MirrorStore;
 
@@ -45,6 +46,8 @@ pub struct EngineOptions {
     /// How often the loop re-reconciles without an App event (retries of a
     /// failed sweep or condition write).
     pub tick: Duration,
+    /// Where the counters go; serve them with [`super::metrics::serve_metrics`].
+    pub metrics: Arc<Metrics>,
 }
 
 impl Default for EngineOptions {
@@ -56,6 +59,7 @@ impl Default for EngineOptions {
             resync_period: Duration::from_secs(300),
             concurrency: 8,
             tick: Duration::from_secs(10),
+            metrics: Arc::default(),
         }
     }
 }
@@ -165,6 +169,7 @@ impl<C: DockerConnector> Controller<C> {
                             let store = Arc::new(KubeStore::new(self.client.clone(), namespace.clone()));
                             let mut config = SessionConfig::new(host.clone(), self.options.resync_period);
                             config.concurrency = self.options.concurrency;
+                            config.metrics = self.options.metrics.clone();
                             (Session::start(self.connector.clone(), store, config), namespace.clone())
                         });
                         self.swept = false;
@@ -173,6 +178,15 @@ impl<C: DockerConnector> Controller<C> {
                 };
                 let (status, reason, message) = mirroring_condition(&state);
                 self.write_condition(status, reason, &message).await;
+            }
+            Want::Hold { reason, message } => {
+                // Keep the mirrors and any session: it reconnects and re-syncs
+                // in place once the engine answers again.
+                let (status, why, text) = match &self.session {
+                    Some((session, _)) => mirroring_condition(&session.state()),
+                    None => holding_condition(&reason, &message),
+                };
+                self.write_condition(status, why, &text).await;
             }
             Want::Idle { terminal } => {
                 let had_session = self.stop_session().await;
@@ -257,5 +271,25 @@ impl<C: DockerConnector> Controller<C> {
             }
         }
         tracing::warn!(kind = "App", name = APP_NAME, "ContainerEngineReady write kept conflicting; will retry");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn run_can_be_spawned() {
+        // `rdd svc serve` spawns the controller on a multi-threaded runtime.
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let config = kube::Config::new("http://127.0.0.1:1".parse().unwrap());
+            let client = Client::try_from(config).unwrap();
+            let (_tx, rx) = watch::channel(false);
+            let future = run(client, EngineOptions::default(), rx);
+            assert_send(&future);
+        });
     }
 }

@@ -81,10 +81,13 @@ pub fn image(id: &str, tags: &[&str]) -> ImageInspect {
 }
 
 pub fn event(typ: EventMessageTypeEnum, action: &str, id: &str) -> EventMessage {
+    let now = Timestamp::now();
     EventMessage {
         typ: Some(typ),
         action: Some(action.to_owned()),
         actor: Some(EventActor { id: Some(id.to_owned()), attributes: None }),
+        time: Some(now.as_second()),
+        time_nano: i64::try_from(now.as_nanosecond()).ok(),
         ..EventMessage::default()
     }
 }
