@@ -8,12 +8,16 @@
 //! pruning), `patch` (merge, JSON and strategic merge patch) and
 //! `selector` (label and field selectors).
 
+pub mod apply;
+pub mod cel;
 pub mod discovery;
 pub mod error;
 pub mod events;
+pub mod gc;
 pub mod handler;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod registry;
 pub mod request;
 pub mod schema;

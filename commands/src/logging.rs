@@ -4,7 +4,8 @@
 //! long-running services. A level applies to rdd's own crates; libraries
 //! stay at `warn` unless the level is `error` or `trace`, where one level
 //! for everything is what a user asking for it wants. kube's per-request
-//! error lines are silenced below debug (see [`KUBE_CLIENT_REQUESTS`]).
+//! error lines and its warnings about dropped watch streams are silenced
+//! below debug (see [`KUBE_CLIENT_REQUESTS`] and [`KUBE_CLIENT`]).
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -65,9 +66,10 @@ pub fn filter_directives(config: &LogConfig) -> String {
     };
     match level {
         LogLevel::Trace => level.as_str().to_owned(),
-        LogLevel::Error | LogLevel::Warn => format!("{},{KUBE_CLIENT_REQUESTS}=off", level.as_str()),
+        LogLevel::Error => format!("error,{KUBE_CLIENT_REQUESTS}=off"),
+        LogLevel::Warn => format!("warn,{KUBE_CLIENT}=error,{KUBE_CLIENT_REQUESTS}=off"),
         // Targets match by prefix: `rdd` covers rdd_api, rdd_apiserver, ...
-        LogLevel::Info => format!("warn,rdd=info,{KUBE_CLIENT_REQUESTS}=off"),
+        LogLevel::Info => format!("warn,rdd=info,{KUBE_CLIENT}=error,{KUBE_CLIENT_REQUESTS}=off"),
         LogLevel::Debug => "warn,rdd=debug".to_owned(),
     }
 }
@@ -77,6 +79,10 @@ pub fn filter_directives(config: &LogConfig) -> String {
 /// reports it with context (or retries, as a watcher does). Below debug
 /// those lines are noise; at debug and trace they are kept.
 const KUBE_CLIENT_REQUESTS: &str = "kube_client::client::builder";
+
+/// kube's client also warns when a watch stream ends early ("eof in poll"),
+/// which the watchers rdd uses recover from by themselves.
+const KUBE_CLIENT: &str = "kube_client::client";
 
 /// Installs the global subscriber. Fails only on a malformed `RUST_LOG`.
 pub fn init(config: &LogConfig) -> Result<(), CommandError> {
@@ -107,15 +113,24 @@ mod tests {
 
     #[test]
     fn defaults_depend_on_the_kind_of_command() {
-        assert_eq!(filter_directives(&config(None, None, false)), "warn,kube_client::client::builder=off");
-        assert_eq!(filter_directives(&config(None, None, true)), "warn,rdd=info,kube_client::client::builder=off");
+        assert_eq!(
+            filter_directives(&config(None, None, false)),
+            "warn,kube_client::client=error,kube_client::client::builder=off"
+        );
+        assert_eq!(
+            filter_directives(&config(None, None, true)),
+            "warn,rdd=info,kube_client::client=error,kube_client::client::builder=off"
+        );
     }
 
     #[test]
     fn explicit_level_beats_rust_log() {
         assert_eq!(filter_directives(&config(Some(LogLevel::Debug), Some("trace"), false)), "warn,rdd=debug");
         assert_eq!(filter_directives(&config(None, Some("hyper=debug"), false)), "hyper=debug");
-        assert_eq!(filter_directives(&config(None, Some("  "), false)), "warn,kube_client::client::builder=off");
+        assert_eq!(
+            filter_directives(&config(None, Some("  "), false)),
+            "warn,kube_client::client=error,kube_client::client::builder=off"
+        );
     }
 
     #[test]

@@ -9,7 +9,6 @@
 //! NotApplicable.
 
 #[path = "support/dockerd.rs"]
-#[allow(dead_code)]
 mod dockerd;
 #[path = "support/fake_apiserver.rs"]
 #[allow(dead_code)]
@@ -115,6 +114,8 @@ async fn engine_kube_store_writes_like_the_spec_says() {
     store.warn(&c2, "DockerRefusedDelete", "image is in use").await.unwrap();
     let events = api.lock().objects.get("api/v1/namespaces/rd/events").cloned().unwrap_or_default();
     let event = events.values().next().expect("one event");
+    // Named like client-go's: `<object>.<hex nanoseconds>`, no generateName.
+    assert!(event["metadata"]["name"].as_str().unwrap().starts_with("c2."), "{event}");
     assert_eq!((event["type"].as_str(), event["reason"].as_str()), (Some("Warning"), Some("DockerRefusedDelete")));
     assert_eq!(
         (event["involvedObject"]["kind"].as_str(), event["involvedObject"]["name"].as_str()),
@@ -186,7 +187,7 @@ fn set_app(api: &FakeApiServer, generation: i64, running: &str, engine: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_controller_follows_the_app_against_a_real_dockerd() {
-    let Some(d) = dockerd::Dockerd::start("run") else { return };
+    let Some(mut d) = dockerd::Dockerd::start("run") else { return };
     d.import_busybox("rdd-test/busybox:1");
     let web = d.docker(&["run", "-d", "--network", "none", "--name", "web", "rdd-test/busybox:1", "sleep", "1000"]);
     d.docker(&["volume", "create", "My_Vol_Ume"]);
@@ -246,23 +247,60 @@ async fn engine_controller_follows_the_app_against_a_real_dockerd() {
     cns.delete("moby", &DeleteParams::default()).await.unwrap();
     eventually("moby is back", || api.get(CNS, "moby").is_some()).await;
 
+    // dockerd dies and is restarted while the user still wants it running
+    // (the app controller shows Running=False/StartFailed meanwhile): the
+    // mirrors are held, and the session re-syncs them in place.
+    let uids = |api: &FakeApiServer| {
+        [CONTAINERS, IMAGES, VOLUMES]
+            .iter()
+            .flat_map(|c| {
+                api.names(c).into_iter().map(move |n| (n.clone(), api.get(c, &n).unwrap()["metadata"]["uid"].clone()))
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut c = containers.get(&idle).await.unwrap();
+    c.spec.state = DesiredState::Unknown;
+    containers.replace(&idle, &PostParams::default(), &c).await.unwrap();
+    let before = uids(&api);
+    let mark = api.lock().revision;
+    let mut hold = app(3, "False", "moby");
+    hold["spec"]["running"] = json!(true);
+    hold["status"]["conditions"][0]["reason"] = json!("StartFailed");
+    api.put(APPS, hold);
+    d.restart();
+    set_app(&api, 3, "True", "moby");
+    eventually("the restart is seen in place", || {
+        api.get(CONTAINERS, &idle).is_some_and(|c| c["status"]["status"] == "exited")
+            && engine_ready(&api) == Some(("True".into(), "Connected".into(), 3))
+    })
+    .await;
+    assert_eq!(uids(&api), before, "same objects, same UIDs");
+    let deleted: Vec<String> = api
+        .lock()
+        .log
+        .iter()
+        .filter(|c| c.revision > mark && c.kind == "DELETED" && c.collection != APPS)
+        .map(|c| c.object["metadata"]["name"].to_string())
+        .collect();
+    assert!(deleted.is_empty(), "no DELETED for survivors: {deleted:?}");
+
     // Engine stopped: sweep first, then Stopped (SPEC §6.7).
-    set_app(&api, 3, "False", "moby");
-    eventually("Stopped at generation 3", || engine_ready(&api) == Some(("False".into(), "Stopped".into(), 3))).await;
+    set_app(&api, 4, "False", "moby");
+    eventually("Stopped at generation 4", || engine_ready(&api) == Some(("False".into(), "Stopped".into(), 4))).await;
     for collection in [CONTAINERS, IMAGES, VOLUMES, CNS] {
         assert!(api.names(collection).is_empty(), "{collection} swept before Stopped");
     }
     // Docker was not touched by the sweep.
-    assert_eq!(d.docker(&["inspect", "--format", "{{.State.Status}}", "idle"]), "running");
+    assert_eq!(d.docker(&["inspect", "--format", "{{.State.Status}}", "idle"]), "exited");
 
     // containerd: NotApplicable, no mirrors.
-    set_app(&api, 4, "True", "containerd");
-    eventually("NotApplicable", || engine_ready(&api) == Some(("True".into(), "NotApplicable".into(), 4))).await;
+    set_app(&api, 5, "True", "containerd");
+    eventually("NotApplicable", || engine_ready(&api) == Some(("True".into(), "NotApplicable".into(), 5))).await;
     assert!(api.names(CONTAINERS).is_empty());
 
     // Back to moby: mirrors return.
-    set_app(&api, 5, "True", "moby");
-    eventually("Connected again", || engine_ready(&api) == Some(("True".into(), "Connected".into(), 5))).await;
+    set_app(&api, 6, "True", "moby");
+    eventually("Connected again", || engine_ready(&api) == Some(("True".into(), "Connected".into(), 6))).await;
     assert_eq!(api.names(CONTAINERS), std::slice::from_ref(&idle));
 
     shutdown_tx.send(true).unwrap();

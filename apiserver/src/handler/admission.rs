@@ -1,15 +1,16 @@
 //! Admission of a candidate object, in kube's order: namespace lifecycle,
-//! schema (defaulting, pruning, validation), ObjectMeta validation, and
-//! rdd's own rules for its kinds (SPEC §3.4, §4). The rules that CEL can
-//! express also ship in the CRDs as `x-kubernetes-validations`, so they
-//! hold on a real cluster too; they are checked here in-process, with the
-//! messages a real API server's CEL evaluation would give.
+//! schema (defaulting, pruning, validation), ObjectMeta validation, the
+//! CRD's CEL rules (`x-kubernetes-validations`, see [`crate::cel`]), and
+//! rdd's own rules for its kinds that CEL cannot say (SPEC §3.4, §4). The
+//! rules that CEL can express ship only in the CRDs, so they hold on a
+//! real cluster too.
 
 use serde_json::Value;
 
 use super::{ControlPlane, RequestContext, object};
-use crate::error::{ApiError, Cause};
+use crate::error::ApiError;
 use crate::registry::{Behaviour, ResourceInfo};
+use crate::validation::{FieldError, causes};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
@@ -32,6 +33,7 @@ pub fn admit(
         }
     }
     let warnings = super::validate::validate(ctx, operation, old, new)?;
+    cel_rules(&ctx.info, operation, old, new)?;
     rdd_rules(&ctx.info, operation, old, new)?;
     Ok(warnings)
 }
@@ -69,81 +71,54 @@ fn crd_not_terminating(plane: &ControlPlane, info: &ResourceInfo) -> Result<(), 
     Ok(())
 }
 
-/// A failed `x-kubernetes-validations` rule, as kube reports it:
-/// `<path>: Invalid value: "<type>": <message>` (`<nil>` at the root).
-fn rule_violation(info: &ResourceInfo, name: &str, path: &str, schema_type: &str, message: &str) -> ApiError {
-    let field = if path.is_empty() { "<nil>" } else { path };
-    let body = format!("Invalid value: {schema_type:?}: {message}");
-    ApiError::invalid(
-        &info.qualified_kind(),
-        &info.group,
-        &info.kind,
-        name,
-        vec![(
-            format!("{field}: {body}"),
-            Cause { reason: "FieldValueInvalid".into(), message: body, field: path.into() },
-        )],
-    )
+// ---- CEL rules and rdd's own admission rules (owned by the CEL work) ----
+
+/// Runs the `x-kubernetes-validations` rules of a custom resource after
+/// its schema validated (transition rules only on update), and checks the
+/// rules of a CRD being written, failing the way kube does.
+fn cel_rules(info: &ResourceInfo, operation: Operation, old: Option<&Value>, new: &Value) -> Result<(), ApiError> {
+    let errors = if info.behaviour == Behaviour::CustomResourceDefinition {
+        crate::cel::crd_rule_errors(new)
+    } else {
+        let rules = info.compiled_rules().map_err(|err| {
+            ApiError::internal(format!(
+                "the x-kubernetes-validations rules of {} do not compile: {err}",
+                info.group_resource()
+            ))
+        })?;
+        let Some(rules) = rules else { return Ok(()) };
+        let old = old.filter(|_| operation == Operation::Update);
+        rules.validate(new, old)
+    };
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(&info.qualified_kind(), &info.group, &info.kind, object::name(new), causes(&errors)))
 }
 
-/// rdd's admission rules for App and Container (SPEC §4.1, §4.2).
+/// rdd's admission rules that CEL cannot express (SPEC §4.2): a Container
+/// update may change only `spec.state`. (App's rules live in its CRD as
+/// CEL and run through [`cel_rules`].)
 fn rdd_rules(info: &ResourceInfo, operation: Operation, old: Option<&Value>, new: &Value) -> Result<(), ApiError> {
     if info.behaviour != Behaviour::Plain || !info.is_custom() {
         return Ok(());
     }
-    let name = object::name(new);
-    match (info.group.as_str(), info.kind.as_str()) {
-        ("app.rancherdesktop.io", "App") => {
-            if name != rdd_api::app::APP_NAME {
-                return Err(rule_violation(info, name, "", "object", "App resource must be named 'app'"));
-            }
-            if let (Operation::Update, Some(old)) = (operation, old) {
-                let before = old.pointer("/spec/namespace");
-                let after = new.pointer("/spec/namespace");
-                if before.is_some() && after.is_some() && before != after {
-                    return Err(rule_violation(info, name, "spec.namespace", "string", "spec.namespace is immutable"));
-                }
-            }
-            let engine = new.pointer("/spec/containerEngine");
-            let external = engine.and_then(|e| e.get("provider")).and_then(Value::as_str) == Some("external");
-            let endpoint = engine.and_then(|e| e.get("endpoint")).and_then(Value::as_str).unwrap_or_default();
-            if external && endpoint.is_empty() {
-                return Err(rule_violation(
-                    info,
-                    name,
-                    "spec.containerEngine",
-                    "object",
-                    "spec.containerEngine.endpoint is required when provider is external",
-                ));
-            }
-        }
-        ("containers.rancherdesktop.io", "Container") => {
-            if let (Operation::Update, Some(old)) = (operation, old) {
-                let without_state = |v: &Value| {
-                    let mut spec = v.get("spec").cloned().unwrap_or(Value::Null);
-                    if let Some(map) = spec.as_object_mut() {
-                        map.remove("state");
-                    }
-                    spec
-                };
-                if without_state(old) != without_state(new) {
-                    let body = "Forbidden: only spec.state may be changed";
-                    return Err(ApiError::invalid(
-                        &info.qualified_kind(),
-                        &info.group,
-                        &info.kind,
-                        name,
-                        vec![(
-                            format!("spec: {body}"),
-                            Cause { reason: "FieldValueForbidden".into(), message: body.into(), field: "spec".into() },
-                        )],
-                    ));
-                }
-            }
-        }
-        _ => {}
+    if (info.group.as_str(), info.kind.as_str()) != ("containers.rancherdesktop.io", "Container") {
+        return Ok(());
     }
-    Ok(())
+    let (Operation::Update, Some(old)) = (operation, old) else { return Ok(()) };
+    let without_state = |v: &Value| {
+        let mut spec = v.get("spec").cloned().unwrap_or(Value::Null);
+        if let Some(map) = spec.as_object_mut() {
+            map.remove("state");
+        }
+        spec
+    };
+    if without_state(old) == without_state(new) {
+        return Ok(());
+    }
+    let error = FieldError::forbidden("spec", "only spec.state may be changed");
+    Err(ApiError::invalid(&info.qualified_kind(), &info.group, &info.kind, object::name(new), causes(&[error])))
 }
 
 #[cfg(test)]
@@ -158,7 +133,7 @@ mod tests {
 
     #[test]
     fn app_must_be_named_app() {
-        let err = rdd_rules(
+        let err = cel_rules(
             &info(0),
             Operation::Create,
             None,
@@ -176,17 +151,17 @@ mod tests {
     fn app_namespace_is_immutable_and_external_needs_an_endpoint() {
         let old = json!({"metadata": {"name": "app"}, "spec": {"running": true, "namespace": "a"}});
         let new = json!({"metadata": {"name": "app"}, "spec": {"running": true, "namespace": "b"}});
-        let err = rdd_rules(&info(0), Operation::Update, Some(&old), &new).unwrap_err();
+        let err = cel_rules(&info(0), Operation::Update, Some(&old), &new).unwrap_err();
         assert!(
             err.message.ends_with(r#"spec.namespace: Invalid value: "string": spec.namespace is immutable"#),
             "{}",
             err.message
         );
         let external = json!({"metadata": {"name": "app"}, "spec": {"running": true, "containerEngine": {"provider": "external"}}});
-        let err = rdd_rules(&info(0), Operation::Create, None, &external).unwrap_err();
+        let err = cel_rules(&info(0), Operation::Create, None, &external).unwrap_err();
         assert!(err.message.contains("spec.containerEngine.endpoint is required when provider is external"));
         let with_endpoint = json!({"metadata": {"name": "app"}, "spec": {"running": true, "containerEngine": {"provider": "external", "endpoint": "unix:///x"}}});
-        assert!(rdd_rules(&info(0), Operation::Create, None, &with_endpoint).is_ok());
+        assert!(cel_rules(&info(0), Operation::Create, None, &with_endpoint).is_ok());
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Request bodies in, response bodies out: the 3 MiB cap, JSON and YAML
-//! decoding (with kube's error messages), and content negotiation of the
-//! response (plain JSON, a Table, or PartialObjectMetadata).
+//! Request bodies in, response bodies out: the 3 MiB cap, JSON, YAML and
+//! (for built-in kinds) Kubernetes protobuf decoding, with kube's error
+//! messages, and content negotiation of the response (plain JSON, a Table,
+//! or PartialObjectMetadata).
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -33,8 +34,9 @@ pub fn media_type(content_type: Option<&str>) -> String {
     content_type.unwrap_or("application/json").split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
-/// Decodes a JSON or YAML object body.
-pub fn decode_object(body: &[u8], content_type: Option<&str>) -> Result<Value, ApiError> {
+/// Decodes a JSON, YAML or (when `builtin`, as kube serves protobuf for
+/// its own kinds only) Kubernetes protobuf object body.
+pub fn decode_object(body: &[u8], content_type: Option<&str>, builtin: bool) -> Result<Value, ApiError> {
     let media = media_type(content_type);
     let value: Value = match media.as_str() {
         "application/json" | "" | "*/*" => serde_json::from_slice(body).map_err(|err| {
@@ -47,9 +49,22 @@ pub fn decode_object(body: &[u8], content_type: Option<&str>) -> Result<Value, A
                 ApiError::bad_request(format!("the body of the request could not be decoded as YAML: {err}"))
             })?
         }
-        other => {
+        crate::protobuf::MEDIA_TYPE if builtin => crate::protobuf::decode_object(body).map_err(|err| {
+            let message = format!("the body of the request could not be decoded as protobuf: {err}");
+            if err.is_unsupported() {
+                ApiError::unsupported_media_type(message)
+            } else {
+                ApiError::bad_request(message)
+            }
+        })?,
+        _ => {
+            let accepted = if builtin {
+                "application/json, application/yaml, application/vnd.kubernetes.protobuf"
+            } else {
+                "application/json, application/yaml"
+            };
             return Err(ApiError::unsupported_media_type(format!(
-                "the body of the request was in an unknown format {other:?} - accepted media types include: application/json, application/yaml"
+                "the body of the request was in an unknown format - accepted media types include: {accepted}"
             )));
         }
     };
@@ -142,9 +157,30 @@ mod tests {
 
     #[test]
     fn decode_rejects_non_objects_and_unknown_types() {
-        assert_eq!(decode_object(b"[1]", None).unwrap_err().code, 400);
-        assert_eq!(decode_object(b"{", None).unwrap_err().code, 400);
-        assert_eq!(decode_object(b"{}", Some("application/vnd.kubernetes.protobuf")).unwrap_err().code, 415);
-        assert_eq!(decode_object(b"a: 1\n", Some("application/yaml")).unwrap()["a"], 1);
+        assert_eq!(decode_object(b"[1]", None, true).unwrap_err().code, 400);
+        assert_eq!(decode_object(b"{", None, true).unwrap_err().code, 400);
+        assert_eq!(decode_object(b"a: 1\n", Some("application/yaml"), true).unwrap()["a"], 1);
+        let err = decode_object(b"{}", Some("text/plain"), true).unwrap_err();
+        assert_eq!(err.code, 415);
+        assert!(err.message.ends_with("application/json, application/yaml, application/vnd.kubernetes.protobuf"));
+    }
+
+    #[test]
+    fn protobuf_is_for_builtins_only() {
+        let body = b"k8s\0\x0a\x0f\x0a\x02v1\x12\x09ConfigMap\x12\x07\x0a\x05\x0a\x03abc";
+        let object = decode_object(body, Some("application/vnd.kubernetes.protobuf"), true).unwrap();
+        assert_eq!(object["kind"], "ConfigMap");
+        assert_eq!(object["metadata"]["name"], "abc");
+        let err = decode_object(body, Some("application/vnd.kubernetes.protobuf"), false).unwrap_err();
+        assert_eq!(err.code, 415);
+        assert_eq!(
+            err.message,
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"
+        );
+        // Bad bytes are a bad request, an unknown kind an unsupported type.
+        let err = decode_object(b"k8s\0\x12\x05", Some("application/vnd.kubernetes.protobuf"), true).unwrap_err();
+        assert_eq!(err.code, 400);
+        let other = b"k8s\0\x0a\x0c\x0a\x02v1\x12\x06Widget";
+        assert_eq!(decode_object(other, Some("application/vnd.kubernetes.protobuf"), true).unwrap_err().code, 415);
     }
 }

@@ -25,15 +25,25 @@ struct DeleteOptions {
     dry_run: bool,
     uid: Option<String>,
     resource_version: Option<String>,
+    /// `propagationPolicy`, checked to be Foreground, Background or Orphan.
+    policy: Option<String>,
 }
 
 fn parse_options(ctx: &RequestContext, body: &[u8]) -> Result<DeleteOptions, ApiError> {
     let mut options = DeleteOptions { dry_run: ctx.options.dry_run, ..DeleteOptions::default() };
     let mut policy = ctx.options.propagation_policy.clone();
     if !body.iter().all(u8::is_ascii_whitespace) {
-        let value: Value = serde_json::from_slice(body).map_err(|err| {
-            ApiError::bad_request(format!("the DeleteOptions in the request body could not be decoded: {err}"))
-        })?;
+        // A typed client configured for protobuf sends its DeleteOptions so;
+        // the magic prefix tells it apart from JSON without a Content-Type.
+        let value: Value = if body.starts_with(crate::protobuf::MAGIC) {
+            crate::protobuf::decode_object(body).map_err(|err| {
+                ApiError::bad_request(format!("the DeleteOptions in the request body could not be decoded: {err}"))
+            })?
+        } else {
+            serde_json::from_slice(body).map_err(|err| {
+                ApiError::bad_request(format!("the DeleteOptions in the request body could not be decoded: {err}"))
+            })?
+        };
         if let Some(dry_run) = value.get("dryRun").and_then(Value::as_array) {
             for entry in dry_run {
                 match entry.as_str() {
@@ -53,13 +63,14 @@ fn parse_options(ctx: &RequestContext, body: &[u8]) -> Result<DeleteOptions, Api
             policy = Some(p.to_owned());
         }
     }
-    if let Some(policy) = policy
+    if let Some(policy) = &policy
         && !matches!(policy.as_str(), "Foreground" | "Background" | "Orphan")
     {
         return Err(ApiError::bad_request(format!(
             "propagationPolicy: Unsupported value: {policy:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""
         )));
     }
+    options.policy = policy;
     Ok(options)
 }
 
@@ -174,6 +185,13 @@ pub async fn delete(
         plane.store.get(&ctx.key()).ok_or_else(|| ApiError::not_found(&ctx.info.group_resource(), ctx.name()))?;
     let presented = present(plane, &ctx.info, &stored)?;
     check_preconditions(ctx, &options, &presented)?;
+    // ownerReferences propagation (crate::gc): Foreground and Orphan mark the
+    // object; the garbage collector removes it once its dependents allow.
+    if let Some(finalizer) = crate::gc::policy::finalizer_for(&ctx.info, options.policy.as_deref()) {
+        let value = crate::gc::policy::mark(plane, &ctx.info, &ctx.key(), stored, finalizer, options.dry_run).await?;
+        let rv = object::resource_version(&value).to_owned();
+        return Ok(render_one(ctx, value, &rv));
+    }
     match delete_object(plane, &ctx.info, &ctx.key(), stored, options.dry_run).await? {
         Deletion::Pending(value) => {
             let value =
@@ -200,6 +218,15 @@ pub async fn delete_collection(
     let mut items = Vec::new();
     for stored in snapshot.items.into_iter().filter(|s| selectors.matches(s)) {
         let key = stored.key.clone();
+        // ownerReferences propagation (crate::gc), as for a single delete.
+        if let Some(finalizer) = crate::gc::policy::finalizer_for(&ctx.info, options.policy.as_deref()) {
+            match crate::gc::policy::mark(plane, &ctx.info, &key, stored, finalizer, options.dry_run).await {
+                Ok(value) => items.push(value),
+                Err(err) if err.code == 404 => {}
+                Err(err) => return Err(err),
+            }
+            continue;
+        }
         match delete_object(plane, &ctx.info, &key, stored, options.dry_run).await {
             Ok(Deletion::Gone(value) | Deletion::Pending(value)) => items.push(value),
             // Deleted by someone else meanwhile: nothing left to do.

@@ -5,6 +5,7 @@
 //! [`ControlPlane::handle`].
 
 mod admission;
+mod apply;
 mod authz;
 pub mod body;
 mod delete;
@@ -31,6 +32,8 @@ use crate::storage::Store;
 use response::{ResponseBody, error_response, json_response};
 
 pub use lifecycle::BootstrapError;
+// For the garbage collector (crate::gc), which deletes like a client does.
+pub(crate) use delete::delete_object;
 
 /// The control plane as the server shell's [`crate::server::ApiHandler`].
 pub struct PlaneHandler(pub Arc<ControlPlane>);
@@ -83,6 +86,7 @@ impl ControlPlane {
         });
         lifecycle::bootstrap(&plane).await?;
         lifecycle::spawn_finalizers(&plane);
+        crate::gc::spawn(&plane, plane.shutdown.subscribe());
         Ok(plane)
     }
 
@@ -107,6 +111,11 @@ impl ControlPlane {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The served resources (the garbage collector resolves owner kinds).
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// Stops the background finalizers; the store is shut down by its owner.
@@ -194,6 +203,9 @@ impl ControlPlane {
             )
         })?;
         let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        // Writes without a fieldManager are owned by the client's name (server-side apply).
+        let mut options = options;
+        options.user_agent = headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let ctx = RequestContext { info, req, options, rendering };
         match ctx.req.verb {
             Verb::Get => read::get(self, &ctx),

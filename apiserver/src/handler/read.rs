@@ -140,6 +140,8 @@ impl Selectors {
 /// The value of a selectable field: strings as they are, numbers and
 /// booleans printed, absent fields empty (as kube's field sets do).
 pub fn field_value(object: &Value, path: &str) -> String {
+    // kube's EventFieldsSet maps `source` to the event's source component.
+    let path = if path == "source" { "source.component" } else { path };
     let mut current = object;
     for segment in path.split('.') {
         match current.get(segment) {

@@ -77,11 +77,37 @@ impl Builtin {
             schema_name: self.schema_name.to_owned(),
             schema_definitions: Arc::new(definitions),
             printer_columns: Vec::new(),
-            selectable_fields: Vec::new(),
+            selectable_fields: builtin_selectable_fields(self.resource),
             compiled: Default::default(),
+            compiled_rules: Default::default(),
             crd_name: None,
         }
     }
+}
+
+/// Field selectors kube supports on built-ins besides metadata.name and
+/// metadata.namespace (its `*FieldsSet` functions). Events of both groups
+/// are stored in core form, so they share core's field names.
+fn builtin_selectable_fields(resource: &str) -> Vec<String> {
+    let fields: &[&str] = match resource {
+        "namespaces" => &["status.phase"],
+        "secrets" => &["type"],
+        "events" => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
+        _ => &[],
+    };
+    fields.iter().map(|f| (*f).to_owned()).collect()
 }
 
 /// Every built-in resource.

@@ -111,6 +111,7 @@ pub fn resources_of(crd: &Value) -> Vec<ResourceInfo> {
                     .unwrap_or_default(),
                 crd_name: Some(crd_name.clone()),
                 compiled: Default::default(),
+                compiled_rules: Default::default(),
             }
         })
         .collect()

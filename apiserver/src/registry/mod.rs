@@ -85,6 +85,9 @@ pub struct ResourceInfo {
     /// `schema` compiled for validation, on first use: compiling is not
     /// free and most kinds are never written.
     pub compiled: Arc<OnceLock<Result<Arc<Schema>, String>>>,
+    /// The schema's `x-kubernetes-validations` compiled, on first use, like
+    /// `compiled`; `None` inside when the schema has no rules.
+    pub compiled_rules: Arc<OnceLock<Result<Option<Arc<crate::cel::Validator>>, String>>>,
 }
 
 impl ResourceInfo {
@@ -99,6 +102,19 @@ impl ResourceInfo {
                     Schema::compile_with_definitions(&self.schema, &self.schema_definitions)
                 };
                 compiled.map(Arc::new).map_err(|err| err.to_string())
+            })
+            .clone()
+    }
+
+    /// The compiled CEL rules of a custom resource's schema (`None`: no
+    /// rules, or a built-in kind).
+    pub fn compiled_rules(&self) -> Result<Option<Arc<crate::cel::Validator>>, String> {
+        self.compiled_rules
+            .get_or_init(|| {
+                if !self.is_custom() {
+                    return Ok(None);
+                }
+                crate::cel::Validator::compile(&self.schema).map(|v| v.map(Arc::new))
             })
             .clone()
     }

@@ -10,6 +10,8 @@ load helpers
 setup_file() {
     app_setup_file
     fake_engine "${BATS_FILE_TMPDIR}/slow-dockerd" 'exec sleep 300'
+    fake_engine "${BATS_FILE_TMPDIR}/delayed-dockerd" "sleep 3
+exec $(command -v dockerd) \"\$@\""
     # Ignores SIGTERM (and so does the dockerd it starts): only SIGKILL stops it.
     fake_engine "${BATS_FILE_TMPDIR}/stubborn-dockerd" "trap '' TERM
 $(command -v dockerd) \"\$@\" &
@@ -48,11 +50,37 @@ teardown() {
     assert_output --regexp '^error: timed out after 1s waiting for App to settle \(last: Settled=False Starting: starting managed dockerd at unix://.*docker.sock\)$'
 }
 
+@test "--wait=false returns at once, before the App settles" {
+    export RDD_DOCKERD="${BATS_FILE_TMPDIR}/slow-dockerd"
+    restart_service
+    local start
+    start="$(now_ms)"
+    run -0 rdd set --wait=false running=true
+    assert_output --regexp '^apps.app.rancherdesktop.io/app (created|configured)$'
+    (($(now_ms) - start < 2000))
+    run -0 app_condition Settled
+    refute_output --regexp '^True '
+}
+
 @test "SIGINT during a wait exits 130 with 'wait cancelled'" {
     export RDD_DOCKERD="${BATS_FILE_TMPDIR}/slow-dockerd"
     restart_service
     run -130 timeout --preserve-status -s INT 2 "${RDD_BIN}" set running=true 3>&-
     assert_output "error: wait cancelled"
+}
+
+@test "a service restart during the wait: the wait follows it with the new credentials" {
+    export RDD_DOCKERD="${BATS_FILE_TMPDIR}/delayed-dockerd"
+    restart_service
+    rdd set --timeout 60s running=true >"${BATS_TEST_TMPDIR}/set.out" 2>&1 &
+    local waiter=$!
+    sleep 1
+    rdd svc stop >/dev/null
+    rdd svc start >/dev/null
+    wait "${waiter}" || { cat "${BATS_TEST_TMPDIR}/set.out"; false; }
+    run -0 cat "${BATS_TEST_TMPDIR}/set.out"
+    assert_output --regexp '^apps.app.rancherdesktop.io/app (created|configured)$'
+    run -0 d info --format '{{.ServerVersion}}'
 }
 
 @test "an engine that ignores SIGTERM: StopFailed exits 5 after the grace period" {
@@ -63,4 +91,23 @@ teardown() {
     run -5 rdd set running=false
     assert_output --regexp '^error: StopFailed: .*did not stop within 30s; killed'
     run -1 d info
+}
+
+@test "an engine the mirror cannot sync: ConnectFailed exits 5 with the cause" {
+    command -v python3 >/dev/null || skip "python3 is needed for the fake Docker endpoint"
+    unset RDD_DOCKERD
+    local dir="/tmp/rdd-cf-$$"
+    mkdir -p "${dir}"
+    python3 "${BATS_TEST_DIRNAME}/fake-docker-api.py" "${dir}/d.sock" 3>&- &
+    local fake=$!
+    for _ in $(seq 1 50); do
+        [[ -S "${dir}/d.sock" ]] && break
+        sleep 0.1
+    done
+    # The engine controller gives up (ConnectFailed) after retrying for 20 s.
+    run -5 rdd set --timeout 90s containerEngine.provider=external "containerEngine.endpoint=unix://${dir}/d.sock" running=true
+    assert_output --regexp "^error: ConnectFailed: cannot connect to Docker at unix://${dir}/d.sock: .*not implemented"
+    run -0 rdd set running=false containerEngine.provider=managed
+    kill "${fake}"
+    rm -rf "${dir}"
 }

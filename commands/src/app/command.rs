@@ -13,6 +13,7 @@ use rdd_api::app::APP_NAME;
 use rdd_api::instance::{Environment, Instance, Paths};
 use rdd_controller::app::{EngineSettings, engine_address};
 
+use super::reconnect::Reconnect;
 use super::set::{SetOutcome, SetRequest, set};
 use super::{delete, property, run};
 use crate::kube_error::from_kube;
@@ -67,14 +68,23 @@ impl Target<'_> {
     }
 }
 
-fn request(assignments: Vec<String>, dry_run: bool, wait: WaitOptions, create_if_missing: bool) -> SetRequest {
-    SetRequest {
-        assignments,
-        dry_run,
-        wait: wait.wait,
-        timeout: wait.timeout(),
-        timeout_text: timeout_text(wait.timeout),
-        create_if_missing,
+impl Target<'_> {
+    fn request(
+        &self,
+        assignments: Vec<String>,
+        dry_run: bool,
+        wait: WaitOptions,
+        create_if_missing: bool,
+    ) -> SetRequest {
+        SetRequest {
+            assignments,
+            dry_run,
+            wait: wait.wait,
+            timeout: wait.timeout(),
+            timeout_text: timeout_text(wait.timeout),
+            create_if_missing,
+            paths: Some(self.paths()),
+        }
     }
 }
 
@@ -86,14 +96,14 @@ pub async fn set_command(
     wait: WaitOptions,
 ) -> Result<(), CommandError> {
     let client = target.client().await?;
-    let outcome = set(&client, &request(assignments, dry_run, wait, true)).await?;
+    let outcome = set(&client, &target.request(assignments, dry_run, wait, true)).await?;
     output::print(&outcome.line(dry_run))
 }
 
 /// `rdd start`: `set running=true`, then `export DOCKER_HOST=...` for `eval`.
 pub async fn start(target: &Target<'_>, wait: WaitOptions) -> Result<(), CommandError> {
     let client = target.client().await?;
-    set(&client, &request(vec!["running=true".into()], false, wait, true)).await?;
+    set(&client, &target.request(vec!["running=true".into()], false, wait, true)).await?;
     let app = read_app(&client).await?;
     let paths = target.paths();
     match run::docker_host(&paths, &app) {
@@ -108,7 +118,7 @@ pub async fn start(target: &Target<'_>, wait: WaitOptions) -> Result<(), Command
 /// `rdd stop`: `set running=false`, except that a missing App stays missing.
 pub async fn stop(target: &Target<'_>, wait: WaitOptions) -> Result<(), CommandError> {
     let client = target.client().await?;
-    match set(&client, &request(vec!["running=false".into()], false, wait, false)).await? {
+    match set(&client, &target.request(vec!["running=false".into()], false, wait, false)).await? {
         SetOutcome::NoApp => output::print("no App: the engine is not running\n"),
         _ if wait.wait => output::print("engine stopped\n"),
         _ => output::print("engine stopping\n"),
@@ -118,7 +128,8 @@ pub async fn stop(target: &Target<'_>, wait: WaitOptions) -> Result<(), CommandE
 /// `rdd delete [--wait=BOOL] [--timeout D]`.
 pub async fn delete(target: &Target<'_>, wait: WaitOptions) -> Result<(), CommandError> {
     let client = target.client().await?;
-    delete::delete(&client, wait.wait, wait.timeout(), &timeout_text(wait.timeout)).await
+    let mut reconnect = Reconnect::new(target.paths()).await;
+    delete::delete(&client, wait.wait, wait.timeout(), &timeout_text(wait.timeout), Some(&mut reconnect)).await
 }
 
 /// `rdd run [--timeout D] CMD...`: returns only when CMD could not be run
@@ -126,7 +137,7 @@ pub async fn delete(target: &Target<'_>, wait: WaitOptions) -> Result<(), Comman
 pub async fn run(target: &Target<'_>, program: &[OsString], timeout: Duration) -> Result<(), CommandError> {
     let client = target.client().await?;
     let wait = WaitOptions { wait: true, timeout };
-    set(&client, &request(vec!["running=true".into()], false, wait, true)).await?;
+    set(&client, &target.request(vec!["running=true".into()], false, wait, true)).await?;
     let app = read_app(&client).await?;
     let paths = target.paths();
     let host = run::docker_host(&paths, &app)?;

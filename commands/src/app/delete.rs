@@ -7,12 +7,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::Client;
 use kube::api::{Api, DeleteParams};
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::watcher::Event;
 use rdd_api::App;
 use rdd_api::app::APP_NAME;
 
 use super::progress::Progress;
+use super::reconnect::Reconnect;
+use super::wait::{renewed_client, watch_app};
 use crate::kube_error::{from_kube, is_not_found};
 use crate::{CommandError, output};
 
@@ -22,6 +23,7 @@ pub async fn delete(
     wait: bool,
     timeout: Option<Duration>,
     timeout_text: &str,
+    reconnect: Option<&mut Reconnect>,
 ) -> Result<(), CommandError> {
     let api: Api<App> = Api::all(client.clone());
     match api.delete(APP_NAME, &DeleteParams::default()).await {
@@ -35,7 +37,7 @@ pub async fn delete(
         return output::print("app.app.rancherdesktop.io \"app\" deleted\n");
     }
     let mut progress = Progress::new("the App to be deleted (the engine stops first)");
-    let result = wait_until_gone(&api, &mut progress, timeout, timeout_text).await;
+    let result = wait_until_gone(&api, &mut progress, timeout, timeout_text, reconnect).await;
     progress.finish();
     result?;
     output::print("app.app.rancherdesktop.io \"app\" deleted\n")
@@ -46,9 +48,9 @@ async fn wait_until_gone(
     progress: &mut Progress,
     timeout: Option<Duration>,
     timeout_text: &str,
+    mut reconnect: Option<&mut Reconnect>,
 ) -> Result<(), CommandError> {
-    let mut stream =
-        watcher::watcher(api.clone(), watcher::Config::default().fields("metadata.name=app")).default_backoff().boxed();
+    let mut stream = watch_app(api.clone());
     let mut present = true;
     let deadline = super::wait::deadline(timeout);
     tokio::pin!(deadline);
@@ -64,7 +66,12 @@ async fn wait_until_gone(
             _ = &mut ctrl_c => return Err(CommandError::interrupted()),
             event = stream.next() => match event {
                 None => return Err(CommandError::failure("the watch on the App ended unexpectedly")),
-                Some(Err(err)) => tracing::debug!(error = %err, "watch on the App failed; re-establishing it"),
+                Some(Err(err)) => {
+                    tracing::debug!(error = %err, "watch on the App failed; re-establishing it");
+                    if let Some(client) = renewed_client(&mut reconnect).await {
+                        stream = watch_app(Api::all(client));
+                    }
+                }
                 Some(Ok(Event::Delete(_))) => return Ok(()),
                 Some(Ok(Event::Init)) => present = false,
                 Some(Ok(Event::InitApply(app) | Event::Apply(app))) => {

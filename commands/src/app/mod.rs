@@ -7,6 +7,7 @@ pub mod command;
 pub mod delete;
 pub mod progress;
 pub mod property;
+pub mod reconnect;
 pub mod run;
 pub mod set;
 pub mod wait;

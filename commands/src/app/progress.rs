@@ -9,7 +9,11 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
+use owo_colors::OwoColorize;
+use rdd_api::app::condition::is_failure_reason;
+
 use super::wait::describe;
+use crate::color::StreamColors;
 
 /// Reports condition transitions while waiting.
 pub struct Progress {
@@ -42,7 +46,7 @@ impl Progress {
             self.seen.insert(condition.type_.clone(), state);
             let line = describe(condition);
             match &self.spinner {
-                Some(bar) => bar.set_message(line),
+                Some(bar) => bar.set_message(colored(condition, line)),
                 None => tracing::info!(condition = %condition.type_, "{line}"),
             }
         }
@@ -53,6 +57,21 @@ impl Progress {
         if let Some(bar) = &self.spinner {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// The spinner's line, green when the condition is True and red when it
+/// failed, if stderr is coloured (SPEC §2).
+fn colored(condition: &Condition, line: String) -> String {
+    if !StreamColors::current().stderr {
+        return line;
+    }
+    if condition.status == "True" {
+        line.green().to_string()
+    } else if is_failure_reason(&condition.reason) {
+        line.red().to_string()
+    } else {
+        line
     }
 }
 

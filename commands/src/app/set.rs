@@ -11,9 +11,11 @@ use kube::core::ApiResource;
 use kube::{Client, Resource};
 use rdd_api::App;
 use rdd_api::app::APP_NAME;
+use rdd_api::instance::Paths;
 use serde_json::{Value, json};
 
 use super::progress::Progress;
+use super::reconnect::Reconnect;
 use super::{property, wait};
 use crate::CommandError;
 use crate::kube_error::{from_kube, is_already_exists, is_not_found};
@@ -33,6 +35,9 @@ pub struct SetRequest {
     pub timeout_text: String,
     /// `rdd stop` leaves a missing App missing.
     pub create_if_missing: bool,
+    /// The instance whose kubeconfig to follow when the service restarts
+    /// during the wait (None: against another cluster, nothing to follow).
+    pub paths: Option<Paths>,
 }
 
 /// The `spec` schema of the App as the server defines it now.
@@ -149,9 +154,19 @@ pub async fn set(client: &Client, request: &SetRequest) -> Result<SetOutcome, Co
     }
     let mut progress = Progress::new("the App to settle");
     let typed: Api<App> = Api::all(client.clone());
-    let result =
-        wait::wait_for_settled(typed, generation_of(&written), request.timeout, &request.timeout_text, &mut progress)
-            .await;
+    let mut reconnect = match &request.paths {
+        Some(paths) => Some(Reconnect::new(paths.clone()).await),
+        None => None,
+    };
+    let result = wait::wait_for_settled(
+        typed,
+        generation_of(&written),
+        request.timeout,
+        &request.timeout_text,
+        &mut progress,
+        reconnect.as_mut(),
+    )
+    .await;
     progress.finish();
     result.map(|()| outcome)
 }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::Api;
 use kube::runtime::WatchStreamExt;
@@ -16,6 +17,7 @@ use rdd_api::App;
 use rdd_api::app::condition::{SETTLED, is_failure_reason};
 
 use super::progress::Progress;
+use super::reconnect::Reconnect;
 use crate::CommandError;
 
 /// Where a wait stands after one look at the App.
@@ -69,11 +71,11 @@ pub async fn wait_for_settled(
     timeout: Option<Duration>,
     timeout_text: &str,
     progress: &mut Progress,
+    mut reconnect: Option<&mut Reconnect>,
 ) -> Result<(), CommandError> {
-    let config = watcher::Config::default().fields("metadata.name=app");
     // The watcher re-lists and re-watches after an error, with backoff; the
     // deadline below is the caller's and is not reset by that.
-    let mut stream = watcher::watcher(api, config).default_backoff().boxed();
+    let mut stream = watch_app(api);
     let mut last_settled: Option<Condition> = None;
     let deadline = deadline(timeout);
     tokio::pin!(deadline);
@@ -94,7 +96,12 @@ pub async fn wait_for_settled(
             _ = &mut ctrl_c => return Err(CommandError::interrupted()),
             event = stream.next() => match event {
                 None => return Err(CommandError::failure("the watch on the App ended unexpectedly")),
-                Some(Err(err)) => tracing::debug!(error = %err, "watch on the App failed; re-establishing it"),
+                Some(Err(err)) => {
+                    tracing::debug!(error = %err, "watch on the App failed; re-establishing it");
+                    if let Some(client) = renewed_client(&mut reconnect).await {
+                        stream = watch_app(Api::all(client));
+                    }
+                }
                 Some(Ok(Event::Delete(_))) => {
                     return Err(CommandError::failure("the App was deleted while waiting for it to settle"));
                 }
@@ -115,6 +122,19 @@ pub async fn wait_for_settled(
                 Some(Ok(Event::Init | Event::InitDone)) => {}
             }
         }
+    }
+}
+
+/// A watch of the App singleton that re-establishes itself with backoff.
+pub fn watch_app(api: Api<App>) -> BoxStream<'static, Result<Event<App>, watcher::Error>> {
+    watcher::watcher(api, watcher::Config::default().fields("metadata.name=app")).default_backoff().boxed()
+}
+
+/// A new client when the service restarted with new credentials.
+pub async fn renewed_client(reconnect: &mut Option<&mut Reconnect>) -> Option<kube::Client> {
+    match reconnect {
+        Some(reconnect) => reconnect.renewed_client().await,
+        None => None,
     }
 }
 

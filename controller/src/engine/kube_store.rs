@@ -232,8 +232,10 @@ impl MirrorStore for KubeStore {
         let name = object.name_any();
         let now = Time(Timestamp::now());
         let event = Event {
+            // `<object>.<hex nanoseconds>`, as client-go names Events: a
+            // valid name without relying on generateName handling.
             metadata: ObjectMeta {
-                generate_name: Some(format!("{name}.")),
+                name: Some(format!("{name}.{:x}", now.0.as_nanosecond().max(0))),
                 namespace: Some(self.namespace.clone()),
                 ..ObjectMeta::default()
             },

@@ -14,6 +14,12 @@ use super::session::SessionState;
 pub enum Want {
     /// Mirror the moby engine at this host into this namespace.
     Mirror { host: Result<String, String>, namespace: String },
+    /// The user still wants a running moby engine, but it is not running
+    /// right now (restarting after an exit, or failing to start): keep the
+    /// mirrors and any session, which reconnects and re-syncs in place when
+    /// the engine is back (SPEC §6.4, seed r2 I4). `reason` is the Running
+    /// condition's, for the message.
+    Hold { reason: String, message: String },
     /// Do not mirror; `terminal` is the condition to write once the sweep
     /// is done (None when the App is gone).
     Idle { terminal: Option<Terminal> },
@@ -71,6 +77,10 @@ pub fn docker_host(app: &App, override_host: Option<&str>, managed_host: Option<
 }
 
 /// SPEC §6.1: `want = Running is True && containerEngine.name == moby`.
+/// Not wanting is split by intent: the user stopped the engine, switched
+/// backends or deleted the App → Idle (sweep); the engine is merely not up
+/// while the user still wants it → Hold (no sweep), so that a dockerd
+/// restart keeps every mirror's UID.
 pub fn want(
     app: Option<&App>,
     override_host: Option<&str>,
@@ -85,8 +95,24 @@ pub fn want(
         let namespace = namespace_override.map(str::to_owned).unwrap_or_else(|| app.spec.namespace.clone());
         return Want::Mirror { host: docker_host(app, override_host, managed_host), namespace };
     }
+    let desired = app.spec.running && app.metadata.deletion_timestamp.is_none();
+    if desired && moby {
+        let (reason, message) = find_condition(conditions, condition::RUNNING)
+            .map_or_else(|| ("Missing".to_owned(), String::new()), |c| (c.reason.clone(), c.message.clone()));
+        return Want::Hold { reason, message };
+    }
     let terminal = if running && !moby { Terminal::NotApplicable } else { Terminal::Stopped };
     Want::Idle { terminal: Some(terminal) }
+}
+
+/// ContainerEngineReady while holding without a session.
+pub fn holding_condition(reason: &str, message: &str) -> (ConditionStatus, &'static str, String) {
+    let detail = if message.is_empty() { String::new() } else { format!(": {message}") };
+    (
+        ConditionStatus::False,
+        reason::CONNECTING,
+        format!("waiting for the container engine to run (Running is {reason}{detail})"),
+    )
 }
 
 /// ContainerEngineReady while mirroring, from the session's state.
@@ -109,7 +135,7 @@ mod tests {
         let mut app = App::new(
             "app",
             AppSpec {
-                running: true,
+                running: running != Some("Stopped"),
                 namespace: "rancher-desktop".into(),
                 container_engine: ContainerEngine { name: engine, provider, endpoint: endpoint.map(Into::into) },
             },
@@ -118,8 +144,8 @@ mod tests {
             app.status = Some(AppStatus {
                 conditions: vec![Condition {
                     type_: "Running".into(),
-                    status: status.into(),
-                    reason: "Started".into(),
+                    status: if status == "Stopped" { "False".into() } else { status.into() },
+                    reason: if status == "True" { "Started".into() } else { status.into() },
                     message: String::new(),
                     observed_generation: Some(1),
                     last_transition_time: Time(Default::default()),
@@ -139,15 +165,26 @@ mod tests {
             (Some(app(Some("True"), Moby, Managed, None)), None, mirror("unix:///home/u/.rd2/docker.sock")),
             (Some(app(Some("True"), Moby, External, Some("tcp://h:2375"))), None, mirror("tcp://h:2375")),
             (Some(app(Some("True"), Moby, External, Some("tcp://h:2375"))), Some("unix:///x"), mirror("unix:///x")),
-            (Some(app(Some("False"), Moby, Managed, None)), None, Want::Idle { terminal: Some(Terminal::Stopped) }),
-            (Some(app(None, Moby, Managed, None)), None, Want::Idle { terminal: Some(Terminal::Stopped) }),
+            // The user stopped the engine: sweep.
+            (Some(app(Some("Stopped"), Moby, Managed, None)), None, Want::Idle { terminal: Some(Terminal::Stopped) }),
+            // Still wanted, but (re)starting or failing: hold the mirrors.
+            (
+                Some(app(Some("StartFailed"), Moby, Managed, None)),
+                None,
+                Want::Hold { reason: "StartFailed".into(), message: String::new() },
+            ),
+            (
+                Some(app(None, Moby, Managed, None)),
+                None,
+                Want::Hold { reason: "Missing".into(), message: String::new() },
+            ),
             (
                 Some(app(Some("True"), Containerd, Managed, None)),
                 None,
                 Want::Idle { terminal: Some(Terminal::NotApplicable) },
             ),
             (
-                Some(app(Some("False"), Containerd, Managed, None)),
+                Some(app(Some("Starting"), Containerd, Managed, None)),
                 None,
                 Want::Idle { terminal: Some(Terminal::Stopped) },
             ),
@@ -156,6 +193,10 @@ mod tests {
         for (app, override_host, expected) in cases {
             assert_eq!(want(app.as_ref(), override_host, sock, None), expected, "{:?}", app.map(|a| a.spec));
         }
+        // An App being deleted is not wanted, whatever its spec says.
+        let mut deleting = app(Some("Starting"), Moby, Managed, None);
+        deleting.metadata.deletion_timestamp = Some(Time(Default::default()));
+        assert_eq!(want(Some(&deleting), None, sock, None), Want::Idle { terminal: Some(Terminal::Stopped) });
         // Without a managed socket the managed engine cannot be reached: say so.
         let w = want(Some(&app(Some("True"), Moby, Managed, None)), None, None, Some("second"));
         assert!(matches!(w, Want::Mirror { host: Err(_), ref namespace } if namespace == "second"));
@@ -163,7 +204,7 @@ mod tests {
 
     #[test]
     fn terminal_is_recognised_on_the_app() {
-        let mut a = app(Some("False"), EngineName::Moby, EngineProvider::Managed, None);
+        let mut a = app(Some("Stopped"), EngineName::Moby, EngineProvider::Managed, None);
         assert!(!Terminal::Stopped.shown_on(&a));
         a.status.as_mut().unwrap().conditions.push(Condition {
             type_: "ContainerEngineReady".into(),
@@ -175,6 +216,13 @@ mod tests {
         });
         assert!(Terminal::Stopped.shown_on(&a));
         assert!(!Terminal::NotApplicable.shown_on(&a));
+    }
+
+    #[test]
+    fn holding_says_what_it_waits_for() {
+        let (status, reason, message) = holding_condition("StartFailed", "dockerd exited");
+        assert_eq!((status, reason), (ConditionStatus::False, "Connecting"));
+        assert_eq!(message, "waiting for the container engine to run (Running is StartFailed: dockerd exited)");
     }
 
     #[test]

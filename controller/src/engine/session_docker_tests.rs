@@ -9,6 +9,7 @@ mod dockerd;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rdd_api::container::{DesiredState, ObservedState};
@@ -72,6 +73,7 @@ async fn a_real_dockerd_is_mirrored_live_and_across_a_restart() {
     let store = MemoryStore::default();
     let mut config = SessionConfig::new(d.host.clone(), Duration::from_secs(300));
     config.connect_give_up = Duration::from_secs(20);
+    let metrics = config.metrics.clone();
     let session = Session::start(Arc::new(BollardConnector), Arc::new(store.clone()), config);
     let mut state = session.subscribe();
     tokio::time::timeout(Duration::from_secs(30), state.wait_for(|s| *s == SessionState::Connected))
@@ -149,9 +151,12 @@ async fn a_real_dockerd_is_mirrored_live_and_across_a_restart() {
     let before = uids(&store);
     let deleted_before = store.state().deleted.len();
     d.restart();
-    eventually("the restarted container is seen as exited", || observed(&store, &web) == Some(ObservedState::Exited))
-        .await;
-    assert_eq!(session.state(), SessionState::Connected);
+    eventually("reconnected after the restart, the stopped container seen as exited", || {
+        metrics.watcher_restarts.load(Ordering::Relaxed) == 1
+            && session.state() == SessionState::Connected
+            && observed(&store, &web) == Some(ObservedState::Exited)
+    })
+    .await;
     assert_eq!(uids(&store), before, "same objects, same UIDs");
     assert_eq!(store.state().deleted.len(), deleted_before, "no DELETED for survivors");
     session.stop().await;

@@ -23,7 +23,7 @@ use super::docker::DockerConnector;
 use super::error::EngineError;
 use super::kube_store::KubeStore;
 use super::metrics::Metrics;
-use super::reconcile::{Want, mirroring_condition, want};
+use super::reconcile::{Want, holding_condition, mirroring_condition, want};
 use super::session::{Session, SessionConfig, SessionState};
 use super::store::MirrorStore;
 
@@ -178,6 +178,15 @@ impl<C: DockerConnector> Controller<C> {
                 };
                 let (status, reason, message) = mirroring_condition(&state);
                 self.write_condition(status, reason, &message).await;
+            }
+            Want::Hold { reason, message } => {
+                // Keep the mirrors and any session: it reconnects and re-syncs
+                // in place once the engine answers again.
+                let (status, why, text) = match &self.session {
+                    Some((session, _)) => mirroring_condition(&session.state()),
+                    None => holding_condition(&reason, &message),
+                };
+                self.write_condition(status, why, &text).await;
             }
             Want::Idle { terminal } => {
                 let had_session = self.stop_session().await;

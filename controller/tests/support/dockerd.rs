@@ -102,6 +102,16 @@ impl Drop for Dockerd {
             .env("DOCKER_HOST", &self.host)
             .status();
         self.terminate();
+        // dockerd makes its data root a private mount; a dockerd that had to
+        // be killed leaves it (and overlays) behind, and removal would fail.
+        let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+        let prefix = format!("{}/", self.dir.display());
+        let mut ours: Vec<&str> =
+            mounts.lines().filter_map(|l| l.split_whitespace().nth(1)).filter(|m| m.starts_with(&prefix)).collect();
+        ours.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        for mount in ours {
+            let _ = Command::new("umount").arg(mount).status();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -1,0 +1,149 @@
+//! ownerReferences garbage collection (SPEC §3.4), as kube's garbage
+//! collector does it, in-process: a background task watches the store
+//! and, after any change that can matter (a delete, an object with
+//! ownerReferences, an owner waiting on the `orphan` or
+//! `foregroundDeletion` finalizer), runs a pass over the objects that have
+//! ownerReferences:
+//!
+//! - background (the default): a dependent whose owners are all gone (not
+//!   found, or found with another uid) is deleted, respecting its
+//!   finalizers; dangling references next to live owners are removed;
+//! - foreground: an owner deleted with `propagationPolicy=Foreground`
+//!   carries the `foregroundDeletion` finalizer; its dependents are deleted
+//!   (in the foreground too), and the finalizer goes once no dependent with
+//!   `blockOwnerDeletion: true` is left;
+//! - orphan: an owner deleted with `propagationPolicy=Orphan` carries the
+//!   `orphan` finalizer; its dependents lose their references to it, then
+//!   the finalizer goes.
+//!
+//! Owners are matched by uid; a namespaced dependent's owner is looked up
+//! in the dependent's namespace, or cluster-wide when the owner's kind is
+//! cluster-scoped; a cluster-scoped dependent naming a namespaced kind, or
+//! an owner kind the server does not serve, can never be verified absent
+//! and keeps the dependent, as kube does. [`policy`] marks owners when a
+//! delete request asks for Foreground or Orphan.
+
+mod pass;
+pub mod policy;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::handler::ControlPlane;
+use crate::storage::{StoreError, WatchEvent};
+
+/// kube's finalizer for foreground cascading deletion.
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+/// kube's finalizer for orphaning deletion.
+pub const ORPHAN_FINALIZER: &str = "orphan";
+
+/// Coalesces bursts of changes into one pass.
+const DEBOUNCE: Duration = Duration::from_millis(50);
+/// While owners wait for the collector (or a pass failed), it looks again.
+const RECHECK: Duration = Duration::from_millis(500);
+/// Backoff cap when the store's watch cannot be opened.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Starts the collector; it stops when `shutdown` turns true.
+pub fn spawn(plane: &Arc<ControlPlane>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let plane = plane.clone();
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let revision = plane.store().revision();
+            let mut events = match plane.store().watch("/", revision) {
+                Ok(events) => events,
+                Err(StoreError::Closed) => return,
+                Err(err) => {
+                    tracing::warn!(error = %err, "garbage collector cannot watch the store; retrying");
+                    tokio::select! {
+                        _ = shutdown.changed() => return,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    continue;
+                }
+            };
+            backoff = Duration::from_millis(100);
+            // Anything may have happened before this watch began.
+            let mut dirty = true;
+            loop {
+                if dirty {
+                    tokio::time::sleep(DEBOUNCE).await;
+                    dirty = match pass::run(&plane).await {
+                        Ok(pending) => pending,
+                        Err(err) => {
+                            tracing::warn!(error = %err, "garbage collection pass failed; retrying");
+                            true
+                        }
+                    };
+                }
+                let recheck = if dirty { RECHECK } else { Duration::from_secs(3600) };
+                tokio::select! {
+                    _ = shutdown.changed() => return,
+                    _ = tokio::time::sleep(recheck) => {}
+                    event = events.next() => match event {
+                        Some(Ok(event)) => dirty |= relevant(&event),
+                        // Lagged or closed: resubscribe, and pass again.
+                        Some(Err(StoreError::Closed)) | None => return,
+                        Some(Err(_)) => break,
+                    },
+                }
+            }
+        }
+    });
+}
+
+/// Whether a change can give the collector work: something went away (it
+/// may have been an owner), or an object with ownerReferences or a
+/// collector finalizer changed.
+fn relevant(event: &WatchEvent) -> bool {
+    let mentions = |json: &[u8]| {
+        contains(json, b"\"ownerReferences\"")
+            || contains(json, b"\"foregroundDeletion\"")
+            || contains(json, b"\"orphan\"")
+    };
+    event.kind == crate::storage::EventKind::Deleted
+        || mentions(&event.object.json)
+        || event.previous.as_ref().is_some_and(|p| mentions(&p.json))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{EventKind, StoredObject};
+
+    fn event(kind: EventKind, json: &'static str, previous: Option<&'static str>) -> WatchEvent {
+        let stored = |json: &'static str| {
+            Arc::new(StoredObject {
+                key: "/core/configmaps/default/x".into(),
+                revision: 1,
+                json: bytes::Bytes::from_static(json.as_bytes()),
+                labels: Default::default(),
+            })
+        };
+        WatchEvent { kind, revision: 1, object: stored(json), previous: previous.map(stored) }
+    }
+
+    #[test]
+    fn only_changes_that_can_matter_wake_the_collector() {
+        assert!(relevant(&event(EventKind::Deleted, r#"{"metadata":{}}"#, None)));
+        assert!(relevant(&event(EventKind::Added, r#"{"metadata":{"ownerReferences":[]}}"#, None)));
+        assert!(relevant(&event(
+            EventKind::Modified,
+            r#"{"metadata":{}}"#,
+            Some(r#"{"metadata":{"ownerReferences":[{"uid":"u"}]}}"#)
+        )));
+        assert!(relevant(&event(EventKind::Modified, r#"{"metadata":{"finalizers":["foregroundDeletion"]}}"#, None)));
+        assert!(!relevant(&event(EventKind::Modified, r#"{"metadata":{"labels":{"a":"b"}}}"#, None)));
+    }
+}
