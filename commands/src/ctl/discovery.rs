@@ -160,7 +160,7 @@ mod tests {
         assert_eq!(d.resolve("cm").unwrap().name, "configmaps");
         assert_eq!(d.resolve("configmaps.").unwrap().name, "configmaps");
         let err = d.resolve("pods").unwrap_err();
-        assert_eq!(err.to_string(), "the server doesn't have a resource type \"pods\"");
+        assert_eq!(err.to_string(), "error: the server doesn't have a resource type \"pods\"");
     }
 
     #[test]
