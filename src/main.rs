@@ -77,6 +77,20 @@ fn run(cli: Cli) -> Result<(), CommandError> {
             let env = environment()?;
             client(app::run(&app::Target { instance: &instance, env: &env }, &args.command, args.timeout))
         }
+        Command::EngineController(args) => {
+            let env = environment()?;
+            let paths = Paths::new(&instance, &env);
+            let options = rdd_commands::engine_controller::EngineControllerOptions {
+                kubeconfig: args.kubeconfig,
+                context: args.context,
+                docker_host: args.docker_host,
+                managed_docker_host: Some(format!("unix://{}", paths.docker_socket.display())),
+                namespace: args.namespace,
+                resync_period: args.resync_period,
+                metrics_addr: args.metrics_addr,
+            };
+            runtime(true)?.block_on(rdd_commands::engine_controller::run_standalone(options))
+        }
         Command::Svc(svc) => {
             let env = environment()?;
             let paths = Paths::new(&instance, &env);
