@@ -9,7 +9,8 @@ setup_file() {
 @test "rdd --help lists only the commands that work" {
     run -0 rdd --help
     assert_output --partial "Usage: rdd [OPTIONS] <COMMAND>"
-    commands=$(sed -n '/^Commands:/,/^$/p' <<<"${output}" | awk 'NR > 1 && NF { print $1 }' | paste -sd' ')
+    # Command lines start at two spaces; wrapped descriptions are indented further.
+    commands=$(sed -n '/^Commands:/,/^$/p' <<<"${output}" | awk '/^  [a-z]/ { print $1 }' | paste -sd' ')
     assert_equal "${commands}" "svc set start stop delete run engine-controller crds completion version help"
 }
 
