@@ -9,7 +9,13 @@ use kube::api::{Api, ListParams};
 use serde_json::Value;
 use support::{Service, api_error};
 
-async fn send(client: &kube::Client, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> kube::core::Status {
+async fn send(
+    client: &kube::Client,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> kube::core::Status {
     let request = http::Request::builder()
         .method(method)
         .uri(path)
@@ -60,7 +66,8 @@ async fn malformed_requests_get_a_status() {
     let err = api_error(cms.list(&ListParams::default().fields("metadata.name")).await.unwrap_err());
     assert_eq!(err.code, 400);
 
-    let status = send(&client, "PATCH", &format!("{path}/missing"), "application/json-patch+json", b"[]".to_vec()).await;
+    let status =
+        send(&client, "PATCH", &format!("{path}/missing"), "application/json-patch+json", b"[]".to_vec()).await;
     assert_eq!(status.code, 404, "{status:?}");
 
     // Nothing above was stored.
