@@ -28,6 +28,9 @@ _rdd() {
             rdd,delete)
                 cmd="rdd__subcmd__delete"
                 ;;
+            rdd,engine-controller)
+                cmd="rdd__subcmd__engine__subcmd__controller"
+                ;;
             rdd,help)
                 cmd="rdd__subcmd__help"
                 ;;
@@ -63,6 +66,9 @@ _rdd() {
                 ;;
             rdd__subcmd__help,delete)
                 cmd="rdd__subcmd__help__subcmd__delete"
+                ;;
+            rdd__subcmd__help,engine-controller)
+                cmd="rdd__subcmd__help__subcmd__engine__subcmd__controller"
                 ;;
             rdd__subcmd__help,help)
                 cmd="rdd__subcmd__help__subcmd__help"
@@ -173,7 +179,7 @@ _rdd() {
 
     case "${cmd}" in
         rdd)
-            opts="-h -V --instance --log-level --log-format --color --help --version svc set start stop delete run ctl kubectl crds completion version help"
+            opts="-h -V --instance --log-level --log-format --color --help --version svc set start stop delete run ctl kubectl engine-controller crds completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -314,8 +320,58 @@ _rdd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rdd__subcmd__engine__subcmd__controller)
+            opts="-h -V --kubeconfig --context --docker-host --namespace --resync-period --metrics-addr --log-level --log-format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --docker-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resync-period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rdd__subcmd__help)
-            opts="svc set start stop delete run ctl kubectl crds completion version help"
+            opts="svc set start stop delete run ctl kubectl engine-controller crds completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -371,6 +427,20 @@ _rdd() {
             return 0
             ;;
         rdd__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rdd__subcmd__help__subcmd__engine__subcmd__controller)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

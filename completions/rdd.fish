@@ -45,6 +45,7 @@ complete -c rdd -n "__fish_rdd_needs_command" -f -a "delete" -d 'Delete the App:
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "run" -d 'Run CMD with this instance\'s DOCKER_HOST and KUBECONFIG, starting the engine first'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "ctl" -d 'kubectl\'s verbs against this instance, natively: get, api-resources, config view'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "kubectl" -d 'Run kubectl from PATH with this instance\'s kubeconfig'
+complete -c rdd -n "__fish_rdd_needs_command" -f -a "engine-controller" -d 'Run the engine controller alone against any cluster that serves rdd\'s CRDs'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "crds" -d 'Print the CustomResourceDefinitions of rdd\'s kinds as YAML'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c rdd -n "__fish_rdd_needs_command" -f -a "version" -d 'Print the version'
@@ -287,6 +288,24 @@ complete -c rdd -n "__fish_rdd_using_subcommand kubectl" -l color -d 'When to co
 always\t''
 never\t''"
 complete -c rdd -n "__fish_rdd_using_subcommand kubectl" -s V -l version -d 'Print version'
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l kubeconfig -d 'Kubeconfig of the cluster [default: $KUBECONFIG, else ~/.kube/config]' -r -F
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l context -d 'Kubeconfig context [default: the file\'s current context]' -r
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l docker-host -d 'Docker endpoint to mirror (e.g. unix:///run/docker.sock) [default: the engine the App runs]' -r
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l namespace -d 'Mirror into this namespace [default: the App\'s spec.namespace]' -r
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l resync-period -d 'How often a full sync repairs dropped events' -r
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l metrics-addr -d 'Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9090)' -r
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
+warn\t''
+info\t''
+debug\t''
+trace\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l log-format -d 'Log line format' -r -f -a "text\t''
+json\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -l color -d 'When to colour output: auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rdd -n "__fish_rdd_using_subcommand engine-controller" -s V -l version -d 'Print version'
 complete -c rdd -n "__fish_rdd_using_subcommand crds" -l log-level -d 'Log level for rdd\'s diagnostics on stderr (default: warn; info for services)' -r -f -a "error\t''
 warn\t''
 info\t''
@@ -323,18 +342,19 @@ always\t''
 never\t''"
 complete -c rdd -n "__fish_rdd_using_subcommand version" -s h -l help -d 'Print help'
 complete -c rdd -n "__fish_rdd_using_subcommand version" -s V -l version -d 'Print version'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "svc" -d 'Manage this instance\'s service and files'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "set" -d 'Set properties of the App (PROP=VALUE) and wait until it settles'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "start" -d 'Start the container engine (`set running=true`) and print its DOCKER_HOST'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "stop" -d 'Stop the container engine (`set running=false`); no App: nothing to do'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "delete" -d 'Delete the App: the engine stops, mirrors go, then the App; waits until it is gone'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "run" -d 'Run CMD with this instance\'s DOCKER_HOST and KUBECONFIG, starting the engine first'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "ctl" -d 'kubectl\'s verbs against this instance, natively: get, api-resources, config view'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "kubectl" -d 'Run kubectl from PATH with this instance\'s kubeconfig'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "crds" -d 'Print the CustomResourceDefinitions of rdd\'s kinds as YAML'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "version" -d 'Print the version'
-complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl crds completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "svc" -d 'Manage this instance\'s service and files'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "set" -d 'Set properties of the App (PROP=VALUE) and wait until it settles'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "start" -d 'Start the container engine (`set running=true`) and print its DOCKER_HOST'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "stop" -d 'Stop the container engine (`set running=false`); no App: nothing to do'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "delete" -d 'Delete the App: the engine stops, mirrors go, then the App; waits until it is gone'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "run" -d 'Run CMD with this instance\'s DOCKER_HOST and KUBECONFIG, starting the engine first'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "ctl" -d 'kubectl\'s verbs against this instance, natively: get, api-resources, config view'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "kubectl" -d 'Run kubectl from PATH with this instance\'s kubeconfig'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "engine-controller" -d 'Run the engine controller alone against any cluster that serves rdd\'s CRDs'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "crds" -d 'Print the CustomResourceDefinitions of rdd\'s kinds as YAML'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "version" -d 'Print the version'
+complete -c rdd -n "__fish_rdd_using_subcommand help; and not __fish_seen_subcommand_from svc set start stop delete run ctl kubectl engine-controller crds completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "serve" -d 'Run the service in the foreground: API server and in-process controllers'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "start" -d 'Start the service in the background and wait until it is ready'
 complete -c rdd -n "__fish_rdd_using_subcommand help; and __fish_seen_subcommand_from svc" -f -a "stop" -d 'Stop the background service (graceful shutdown) and wait until it is gone'

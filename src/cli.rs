@@ -2,7 +2,8 @@
 //! defined here; each one's logic lives in the `rdd-commands` crate.
 
 use std::ffi::OsString;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
@@ -84,6 +85,11 @@ pub enum Command {
         #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// Run the engine controller alone against any cluster that serves rdd's CRDs.
+    ///
+    /// Mirrors the Docker daemon's containers, images and volumes into the
+    /// App's mirror namespace (or --namespace) until SIGINT or SIGTERM.
+    EngineController(EngineControllerArgs),
     /// Print the CustomResourceDefinitions of rdd's kinds as YAML.
     Crds,
     /// Print a shell completion script.
@@ -98,7 +104,7 @@ pub enum Command {
 impl Command {
     /// Long-running commands log at info by default, with timestamps.
     pub fn is_long_running(&self) -> bool {
-        matches!(self, Command::Svc(SvcArgs { command: SvcCommand::Serve { .. } }))
+        matches!(self, Command::Svc(SvcArgs { command: SvcCommand::Serve { .. } }) | Command::EngineController(_))
     }
 }
 
@@ -137,6 +143,29 @@ pub struct RunArgs {
     /// The program and its arguments.
     #[arg(value_name = "CMD", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct EngineControllerArgs {
+    /// Kubeconfig of the cluster [default: $KUBECONFIG, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context [default: the file's current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Docker endpoint to mirror (e.g. unix:///run/docker.sock) [default:
+    /// the engine the App runs].
+    #[arg(long, value_name = "URL")]
+    pub docker_host: Option<String>,
+    /// Mirror into this namespace [default: the App's spec.namespace].
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// How often a full sync repairs dropped events.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub resync_period: Duration,
+    /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9090).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 #[derive(Debug, Args)]

@@ -98,6 +98,20 @@ fn run(cli: Cli) -> Result<(), CommandError> {
             runtime(false)?.block_on(rdd_commands::svc::ensure_running(&instance, &env))?;
             Err(rdd_commands::ctl::kubectl::exec_kubectl(&paths.config, &args, "rdd kubectl runs kubectl"))
         }
+        Command::EngineController(args) => {
+            let env = environment()?;
+            let paths = Paths::new(&instance, &env);
+            let options = rdd_commands::engine_controller::EngineControllerOptions {
+                kubeconfig: args.kubeconfig,
+                context: args.context,
+                docker_host: args.docker_host,
+                managed_docker_host: Some(format!("unix://{}", paths.docker_socket.display())),
+                namespace: args.namespace,
+                resync_period: args.resync_period,
+                metrics_addr: args.metrics_addr,
+            };
+            runtime(true)?.block_on(rdd_commands::engine_controller::run_standalone(options))
+        }
         Command::Svc(svc) => {
             let env = environment()?;
             let paths = Paths::new(&instance, &env);

@@ -7,6 +7,7 @@ pub mod app;
 pub mod color;
 pub mod ctl;
 pub mod duration;
+pub mod engine_controller;
 pub mod exit;
 pub mod kube_error;
 pub mod logging;

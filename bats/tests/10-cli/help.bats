@@ -9,8 +9,9 @@ setup_file() {
 @test "rdd --help lists only the commands that work" {
     run -0 rdd --help
     assert_output --partial "Usage: rdd [OPTIONS] <COMMAND>"
-    commands=$(sed -n '/^Commands:/,/^$/p' <<<"${output}" | awk 'NR > 1 && NF { print $1 }' | paste -sd' ')
-    assert_equal "${commands}" "svc set start stop delete run ctl kubectl crds completion version help"
+    # Command lines start at two spaces; wrapped descriptions are indented further.
+    commands=$(sed -n '/^Commands:/,/^$/p' <<<"${output}" | awk '/^  [a-z]/ { print $1 }' | paste -sd' ')
+    assert_equal "${commands}" "svc set start stop delete run ctl kubectl engine-controller crds completion version help"
 }
 
 @test "rdd --help documents the global options" {
@@ -66,4 +67,24 @@ setup_file() {
     assert_line --regexp '^running +boolean +'
     run -0 rdd set -h
     assert_line --regexp '^running +boolean +'
+}
+
+@test "engine-controller --help documents its options" {
+    run -0 rdd engine-controller --help
+    for option in --kubeconfig --context --docker-host --namespace --resync-period --metrics-addr; do
+        assert_output --partial -- "${option}"
+    done
+    assert_output --partial "[default: 5m]"
+}
+
+@test "engine-controller refuses a bad duration or address as a usage error" {
+    run -2 rdd engine-controller --resync-period soon
+    assert_output --partial "invalid duration"
+    run -2 rdd engine-controller --metrics-addr nowhere
+    assert_output --partial "--metrics-addr"
+}
+
+@test "engine-controller without a usable kubeconfig fails with exit 1 and says what to pass" {
+    run -1 rdd engine-controller --kubeconfig "${BATS_TEST_TMPDIR}/missing"
+    assert_output --partial "pass --kubeconfig FILE"
 }

@@ -64,7 +64,9 @@ impl ControllerSet {
                 ));
             }
         }
-        let star = entries.contains(&"*");
+        // A list of exclusions only (`-engine`) means "all but these", as
+        // `*,-engine` does: nobody writes a list that can only select nothing.
+        let star = entries.contains(&"*") || (!entries.is_empty() && entries.iter().all(|e| e.starts_with('-')));
         let enabled = Controller::ALL
             .into_iter()
             .filter(|controller| {
@@ -120,7 +122,7 @@ mod tests {
         assert_eq!(names("app, engine"), "app,engine");
         assert_eq!(names(""), "");
         assert!(ControllerSet::parse("").unwrap().is_empty());
-        assert_eq!(names("-app"), "");
+        assert_eq!(names("-app"), "engine");
         // The first entry naming a controller decides.
         assert_eq!(names("app,-app"), "app");
         assert_eq!(names("-app,app,*"), "engine");
@@ -143,5 +145,12 @@ mod tests {
         assert!(!set.contains(Controller::App));
         assert!(set.contains(Controller::Engine));
         assert_eq!(set.iter().collect::<Vec<_>>(), [Controller::Engine]);
+    }
+
+    #[test]
+    fn exclusions_alone_start_from_all() {
+        assert_eq!(ControllerSet::parse("-engine").unwrap().iter().collect::<Vec<_>>(), [Controller::App]);
+        assert!(ControllerSet::parse("-app,-engine").unwrap().is_empty());
+        assert_eq!(ControllerSet::parse("app").unwrap().iter().collect::<Vec<_>>(), [Controller::App]);
     }
 }

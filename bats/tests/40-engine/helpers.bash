@@ -1,0 +1,81 @@
+# Shared set-up of the engine controller suites (SPEC §6): a real service,
+# its managed dockerd, and a busybox image made without a registry.
+# Load after ../../helpers/load and ../50-set/helpers.
+
+MIRROR_NS=rancher-desktop
+
+# kubectl in the mirror namespace.
+kn() {
+    k -n "${MIRROR_NS}" "$@"
+}
+
+# The Image mirror name of ID and TAG (no TAG: the dangling mirror), SPEC §4.3.
+image_mirror() {
+    local id="$1" tag="${2:-}" hash
+    if [[ -n "${tag}" ]]; then
+        hash="$(printf '%s\0%s' "${id}" "${tag}" | sha256sum | cut -d' ' -f1)"
+    else
+        hash="$(printf '%s' "${id}" | sha256sum | cut -d' ' -f1)"
+    fi
+    echo "img-${hash}"
+}
+
+# The Volume mirror name of a docker volume name, SPEC §4.4.
+volume_mirror() {
+    echo "vol-$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)"
+}
+
+# Waits (at most 30 s) until KIND/NAME exists: kubectl wait needs an object.
+wait_exists() {
+    local kind="$1" name="$2"
+    for _ in $(seq 1 150); do
+        kn get "${kind}" "${name}" -o name >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "${kind}/${name} did not appear" >&2
+    return 1
+}
+
+# Waits until KIND/NAME has JSONPATH = VALUE.
+wait_field() {
+    local kind="$1" name="$2" path="$3" value="$4"
+    wait_exists "${kind}" "${name}"
+    kn wait --timeout=30s --for=jsonpath="${path}=${value}" "${kind}/${name}" >/dev/null
+}
+
+# Waits until KIND/NAME is gone.
+wait_gone() {
+    kn wait --timeout=30s --for=delete "$1/$2" >/dev/null 2>&1 || ! kn get "$1" "$2" -o name >/dev/null 2>&1
+}
+
+# Imports a busybox rootfs as TAG into the managed engine; MARK makes the
+# image distinct from others (a different file, so a different ID).
+import_busybox() {
+    local tag="$1" mark="${2:-}" root="${BATS_FILE_TMPDIR}/rootfs-${RANDOM}"
+    mkdir -p "${root}/bin"
+    cp /bin/busybox "${root}/bin/"
+    for a in sh sleep true; do ln -s busybox "${root}/bin/${a}"; done
+    [[ -z "${mark}" ]] || echo "${mark}" >"${root}/mark"
+    tar -C "${root}" -c . | d import - "${tag}" >/dev/null
+    rm -rf "${root}"
+}
+
+image_id() {
+    d image inspect --format '{{.Id}}' "$1"
+}
+
+# `STATUS REASON` of a Container mirror condition.
+container_condition() {
+    kn get container "$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status} {.status.conditions[?(@.type==\"$2\")].reason}"
+}
+
+# Polls until `app_condition TYPE` matches REGEX (at most 30 s).
+wait_condition() {
+    local type="$1" regex="$2"
+    for _ in $(seq 1 150); do
+        [[ "$(app_condition "${type}")" =~ ${regex} ]] && return 0
+        sleep 0.2
+    done
+    echo "last ${type}: $(app_condition "${type}")" >&2
+    return 1
+}

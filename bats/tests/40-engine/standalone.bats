@@ -1,0 +1,95 @@
+# `rdd engine-controller` as its own process (SPEC §6, issue 5 item 7):
+# the service runs without its in-process engine controller, the App uses
+# an external dockerd of this test, and the standalone controller mirrors
+# that dockerd into a second namespace, serves metrics, and stops cleanly
+# on SIGTERM.
+
+load ../../helpers/load
+load ../50-set/helpers
+load helpers
+
+setup_file() {
+    app_setup_file
+    # Short: unix socket paths must stay under ~100 bytes.
+    PRIVATE="/tmp/rdd-e2-$$"
+    export PRIVATE
+    mkdir -p "${PRIVATE}"
+    dockerd --host "unix://${PRIVATE}/d.sock" --data-root "${PRIVATE}/data" --exec-root "${PRIVATE}/exec" \
+        --pidfile "${PRIVATE}/d.pid" --bridge=none --iptables=false --ip6tables=false \
+        >"${PRIVATE}/log" 2>&1 3>&- &
+    echo $! >"${PRIVATE}/dockerd.pid"
+    for _ in $(seq 1 150); do
+        docker -H "unix://${PRIVATE}/d.sock" info >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    rdd svc serve --controllers=app >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
+    echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
+    local config
+    config="$(rdd svc paths config)"
+    for _ in $(seq 1 300); do
+        [[ -f "${config}" ]] && k get --raw /readyz >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    rdd set --wait=false running=true containerEngine.provider=external \
+        "containerEngine.endpoint=unix://${PRIVATE}/d.sock" >/dev/null
+}
+
+teardown_file() {
+    [[ -z "${CONTROLLER_PID:-}" ]] || kill -KILL "${CONTROLLER_PID}" 2>/dev/null || true
+    local pid
+    pid="$(cat "${BATS_FILE_TMPDIR}/serve.pid")"
+    kill -TERM "${pid}" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        kill -0 "${pid}" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "${pid}" 2>/dev/null || true
+    pid="$(cat "${PRIVATE}/dockerd.pid")"
+    kill -TERM "${pid}" 2>/dev/null || true
+    for _ in $(seq 1 150); do
+        kill -0 "${pid}" 2>/dev/null || break
+        sleep 0.2
+    done
+    kill -KILL "${pid}" 2>/dev/null || true
+    # A killed dockerd may leave its mounts behind.
+    grep -o " ${PRIVATE}/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    rm -rf "${PRIVATE}"
+}
+
+# docker against this test's private dockerd.
+d() {
+    docker -H "unix://${PRIVATE}/d.sock" "$@"
+}
+
+@test "the standalone engine-controller mirrors a private dockerd into a second namespace, with metrics, until SIGTERM" {
+    MIRROR_NS=engine-two
+    wait_condition Running '^True Started '
+    local port=$((20000 + $$ % 20000))
+    # The binary itself, not the rdd() wrapper: $! must be rdd's pid.
+    "${RDD_BIN}" engine-controller --kubeconfig "$(rdd svc paths config)" --docker-host "unix://${PRIVATE}/d.sock" \
+        --namespace engine-two --resync-period 1m --metrics-addr "127.0.0.1:${port}" \
+        2>"${BATS_TEST_TMPDIR}/controller.log" 3>&- &
+    CONTROLLER_PID=$!
+    wait_condition ContainerEngineReady '^True Connected '
+    wait_exists cns moby
+    import_busybox rdd-test/standalone:1
+    local id mirror
+    id="$(image_id rdd-test/standalone:1)"
+    mirror="$(image_mirror "${id}" rdd-test/standalone:1)"
+    wait_field image "${mirror}" '{.status.repoTag}' rdd-test/standalone:1
+    # Nothing lands in the App's own mirror namespace.
+    run -0 k -n rancher-desktop get images -o name
+    assert_output ""
+    run -0 curl -sf "http://127.0.0.1:${port}/metrics"
+    assert_output --partial "rdd_engine_events_processed_total"
+    assert_output --regexp "rdd_engine_sync_duration_seconds_count [1-9]"
+    kill -TERM "${CONTROLLER_PID}"
+    run -0 wait "${CONTROLLER_PID}"
+    CONTROLLER_PID=""
+    run -0 cat "${BATS_TEST_TMPDIR}/controller.log"
+    assert_output --partial "engine controller started"
+    assert_output --partial "engine controller stopped"
+    # Mirrors stay when the controller stops: the next start re-syncs in place.
+    run -0 kn get image "${mirror}" -o name
+    d rmi rdd-test/standalone:1 >/dev/null
+}
