@@ -22,11 +22,17 @@ _rdd() {
             rdd,crds)
                 cmd="rdd__subcmd__crds"
                 ;;
+            rdd,ctl)
+                cmd="rdd__subcmd__ctl"
+                ;;
             rdd,delete)
                 cmd="rdd__subcmd__delete"
                 ;;
             rdd,help)
                 cmd="rdd__subcmd__help"
+                ;;
+            rdd,kubectl)
+                cmd="rdd__subcmd__kubectl"
                 ;;
             rdd,run)
                 cmd="rdd__subcmd__run"
@@ -52,11 +58,17 @@ _rdd() {
             rdd__subcmd__help,crds)
                 cmd="rdd__subcmd__help__subcmd__crds"
                 ;;
+            rdd__subcmd__help,ctl)
+                cmd="rdd__subcmd__help__subcmd__ctl"
+                ;;
             rdd__subcmd__help,delete)
                 cmd="rdd__subcmd__help__subcmd__delete"
                 ;;
             rdd__subcmd__help,help)
                 cmd="rdd__subcmd__help__subcmd__help"
+                ;;
+            rdd__subcmd__help,kubectl)
+                cmd="rdd__subcmd__help__subcmd__kubectl"
                 ;;
             rdd__subcmd__help,run)
                 cmd="rdd__subcmd__help__subcmd__run"
@@ -161,7 +173,7 @@ _rdd() {
 
     case "${cmd}" in
         rdd)
-            opts="-h -V --instance --log-level --log-format --color --help --version svc set start stop delete run crds completion version help"
+            opts="-h -V --instance --log-level --log-format --color --help --version svc set start stop delete run ctl kubectl crds completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -242,6 +254,32 @@ _rdd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rdd__subcmd__ctl)
+            opts="-V --log-level --log-format --color --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rdd__subcmd__delete)
             opts="-h -V --wait --timeout --log-level --log-format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -277,7 +315,7 @@ _rdd() {
             return 0
             ;;
         rdd__subcmd__help)
-            opts="svc set start stop delete run crds completion version help"
+            opts="svc set start stop delete run ctl kubectl crds completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -318,6 +356,20 @@ _rdd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rdd__subcmd__help__subcmd__ctl)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rdd__subcmd__help__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -333,6 +385,20 @@ _rdd() {
             return 0
             ;;
         rdd__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rdd__subcmd__help__subcmd__kubectl)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -535,6 +601,32 @@ _rdd() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rdd__subcmd__kubectl)
+            opts="-V --log-level --log-format --color --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -W "error warn info debug trace" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

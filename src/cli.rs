@@ -67,6 +67,23 @@ pub enum Command {
     ///
     /// CMD's exit code is rdd's (127: not found, 126: not executable).
     Run(RunArgs),
+    /// kubectl's verbs against this instance, natively: get, api-resources, config view.
+    ///
+    /// Output is byte-identical to kubectl 1.33. Any other verb or flag runs
+    /// the real kubectl from PATH with this instance's kubeconfig.
+    #[command(disable_help_flag = true)]
+    Ctl {
+        /// The kubectl command line (`rdd ctl --help` lists the native verbs).
+        #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+    /// Run kubectl from PATH with this instance's kubeconfig.
+    #[command(disable_help_flag = true)]
+    Kubectl {
+        /// kubectl's arguments.
+        #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
     /// Print the CustomResourceDefinitions of rdd's kinds as YAML.
     Crds,
     /// Print a shell completion script.

@@ -21,7 +21,12 @@ fn main() -> ExitCode {
     if let Some(request) = set_help::requested(std::env::args_os().skip(1)) {
         return set_help::print(&request);
     }
-    let cli = Cli::from_arg_matches(&Cli::command().get_matches()).unwrap_or_else(|err| err.exit());
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if invoked_as_kubectl(args.first()) {
+        // Multi-call (SPEC §2): a link named kubectl behaves as `rdd kubectl`.
+        args.insert(1, "kubectl".into());
+    }
+    let cli = Cli::from_arg_matches(&Cli::command().get_matches_from(args)).unwrap_or_else(|err| err.exit());
     let colors = StreamColors::init(cli.color);
     let log_config = LogConfig {
         level: cli.log_level,
@@ -30,9 +35,15 @@ fn main() -> ExitCode {
         long_running: cli.command.is_long_running(),
         ansi: colors.stderr,
     };
+    let ctl = matches!(cli.command, Command::Ctl { .. });
     let result = logging::init(&log_config).and_then(|()| run(cli));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // ctl errors are kubectl's stderr text already (`Error from server ...`).
+        Err(err) if ctl && (err.message.starts_with("error: ") || err.message.starts_with("Error from server")) => {
+            eprintln!("{}", err.message);
+            ExitCode::from(err.status.code())
+        }
         Err(err) => {
             eprintln!("{} {}", error_prefix(), err.message);
             ExitCode::from(err.status.code())
@@ -77,6 +88,16 @@ fn run(cli: Cli) -> Result<(), CommandError> {
             let env = environment()?;
             client(app::run(&app::Target { instance: &instance, env: &env }, &args.command, args.timeout))
         }
+        Command::Ctl { args } => {
+            let env = environment()?;
+            client(rdd_commands::ctl::command::run(&instance, &env, args))
+        }
+        Command::Kubectl { args } => {
+            let env = environment()?;
+            let paths = Paths::new(&instance, &env);
+            runtime(false)?.block_on(rdd_commands::svc::ensure_running(&instance, &env))?;
+            Err(rdd_commands::ctl::kubectl::exec_kubectl(&paths.config, &args, "rdd kubectl runs kubectl"))
+        }
         Command::Svc(svc) => {
             let env = environment()?;
             let paths = Paths::new(&instance, &env);
@@ -112,6 +133,13 @@ fn run_svc(command: SvcCommand, instance: Instance, env: Environment, paths: Pat
         SvcCommand::Config => client(svc_command::config(&svc::Service::new(instance, env)?)),
         SvcCommand::Delete { timeout } => client(svc_command::remove(&svc::Service::new(instance, env)?, timeout)),
     }
+}
+
+/// Whether argv[0] names `kubectl` (a multi-call link to rdd).
+fn invoked_as_kubectl(program: Option<&std::ffi::OsString>) -> bool {
+    program
+        .and_then(|p| std::path::Path::new(p).file_name())
+        .is_some_and(|name| name == "kubectl" || name == "kubectl.exe")
 }
 
 fn environment() -> Result<Environment, CommandError> {

@@ -10,7 +10,7 @@ setup_file() {
     run -0 rdd --help
     assert_output --partial "Usage: rdd [OPTIONS] <COMMAND>"
     commands=$(sed -n '/^Commands:/,/^$/p' <<<"${output}" | awk 'NR > 1 && NF { print $1 }' | paste -sd' ')
-    assert_equal "${commands}" "svc set start stop delete run crds completion version help"
+    assert_equal "${commands}" "svc set start stop delete run ctl kubectl crds completion version help"
 }
 
 @test "rdd --help documents the global options" {

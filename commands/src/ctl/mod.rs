@@ -4,12 +4,20 @@
 //! `rdd_api::jsonpath`), `-o custom-columns`, and the table layout of a
 //! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses;
 //! the `api-resources` listing, `config view`; and how `wait --for=...` is
-//! read and checked.
+//! read and checked. `command` parses `rdd ctl ARGS` and runs the native
+//! verbs (`get`, `api-resources`, `config view`) over one client and one
+//! discovery pass (`discovery`); anything else goes to the real kubectl
+//! (`kubectl`).
 
 pub mod api_resources;
+pub mod client;
+pub mod command;
 pub mod config_view;
 pub mod custom_columns;
+pub mod discovery;
+pub mod get;
 pub mod jsonpath_printer;
+pub mod kubectl;
 mod ordered;
 pub mod printers;
 pub mod table;

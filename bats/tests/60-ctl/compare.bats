@@ -1,0 +1,215 @@
+# `rdd ctl` against the real kubectl 1.33 (SPEC §8): the same request
+# through both, against one live API server, must give byte-identical
+# stdout and the same exit code. Objects are made right before they are
+# listed, so AGE columns agree (both print seconds); AGE is normalised
+# only where a test waits.
+
+load ../../helpers/load
+
+setup_file() {
+    rdd_setup_file
+    KUBECTL="${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}"
+    [[ -x "${KUBECTL}" ]] || KUBECTL="$(command -v kubectl)"
+    export KUBECTL
+    rdd svc serve --controllers=-app,-engine >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
+    echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
+    local config
+    config="$(rdd svc paths config)"
+    for _ in $(seq 1 300); do
+        if [[ -f "${config}" ]] && "${KUBECTL}" --kubeconfig "${config}" get --raw /readyz >/dev/null 2>&1; then
+            # kubectl's create subcommands send protobuf, which the server does not take.
+            k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: rancher-desktop
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: other
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: far
+  namespace: other
+data:
+  x: "1"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: one
+  namespace: default
+data:
+  a: "1"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: two
+  namespace: default
+  labels:
+    tier: web
+data:
+  b: "2"
+---
+apiVersion: containers.rancherdesktop.io/v1alpha1
+kind: ContainerNamespace
+metadata:
+  name: moby
+  namespace: rancher-desktop
+YAML
+            return 0
+        fi
+        sleep 0.1
+    done
+    cat "${BATS_FILE_TMPDIR}/serve.log" >&2
+    return 1
+}
+
+teardown_file() {
+    local pid
+    pid="$(cat "${BATS_FILE_TMPDIR}/serve.pid")"
+    kill -TERM "${pid}" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        kill -0 "${pid}" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "${pid}" 2>/dev/null || true
+}
+
+k() {
+    "${KUBECTL}" --kubeconfig "$(rdd svc paths config)" "$@"
+}
+
+# Runs ARGS through kubectl and `rdd ctl`; stdout, stderr and exit codes must match.
+same() {
+    local kout kerr kstatus rout rerr rstatus
+    kout="${BATS_TEST_TMPDIR}/k.out" kerr="${BATS_TEST_TMPDIR}/k.err"
+    rout="${BATS_TEST_TMPDIR}/r.out" rerr="${BATS_TEST_TMPDIR}/r.err"
+    kstatus=0 rstatus=0
+    k "$@" >"${kout}" 2>"${kerr}" || kstatus=$?
+    rdd ctl "$@" >"${rout}" 2>"${rerr}" || rstatus=$?
+    # Seconds tick between the two runs: AGE cells (`12s`) are normalised.
+    sed -E -i 's/(^|  )[0-9]+s( |$)/\1<age>\2/g' "${kout}" "${rout}"
+    if ! cmp -s "${kout}" "${rout}" || [[ "${kstatus}" != "${rstatus}" ]]; then
+        echo "ARGS: $*" >&2
+        echo "kubectl (exit ${kstatus}):" >&2
+        cat "${kout}" "${kerr}" >&2
+        echo "rdd ctl (exit ${rstatus}):" >&2
+        cat "${rout}" "${rerr}" >&2
+        diff "${kout}" "${rout}" >&2 || true
+        return 1
+    fi
+    if [[ "${SAME_STDERR:-1}" == 1 ]] && ! cmp -s "${kerr}" "${rerr}"; then
+        echo "ARGS: $* — stderr differs" >&2
+        diff "${kerr}" "${rerr}" >&2 || true
+        return 1
+    fi
+}
+
+@test "get lists tables like kubectl" {
+    same get configmaps
+    same get cm
+    same get configmap
+    same get ConfigMap
+    same get configmaps.
+    same get cm one
+    same get cm one two
+    same get cm/one
+    same get cm/one cm/two
+    same get ns/default
+    same get namespaces
+    same get cm -n other
+    same get cm --namespace=other
+    same get cm -A
+    same get ns -A
+    same get cm -o wide
+    same get cm --show-labels
+    same get cm -l tier=web
+    same get cm -l 'tier!=web'
+    same get cm --field-selector metadata.name=one
+    same get cm --no-headers
+    same get cm -A --no-headers
+    same get cns -n rancher-desktop
+    same get containernamespaces.containers.rancherdesktop.io -A
+    same get containernamespace moby -n rancher-desktop
+    same get cm,ns
+    same get crd
+}
+
+@test "get prints objects as json, yaml and name" {
+    same get cm one -o json
+    same get cm one -o yaml
+    same get cm -o json
+    same get cm -o yaml
+    same get cm -o name
+    same get cm one two -o name
+    same get cm,ns -o name
+    same get ns default -o yaml
+    same get cns -A -o json
+    same get cm -l nosuch=label -o json
+}
+
+@test "get evaluates jsonpath and custom-columns" {
+    same get cm one -o 'jsonpath={.data.a}'
+    same get cm -o 'jsonpath={.items[*].metadata.name}'
+    same get cm -o 'jsonpath={range .items[*]}{.metadata.name}{"\n"}{end}'
+    same get cm one -o 'jsonpath-as-json={.data}'
+    same get cm -o 'jsonpath={.items[?(@.metadata.name=="two")].metadata.labels}'
+    same get cm -o 'custom-columns=NAME:.metadata.name,DATA:.data'
+    same get cm -o 'custom-columns=NAME:.metadata.name' --no-headers
+    same get ns -o 'jsonpath={.items[-1:].metadata.name}'
+}
+
+@test "get reports errors like kubectl" {
+    same get cm nosuch
+    same get cm one nosuch
+    same get cm nosuch --ignore-not-found
+    same get cm nosuch -o name --ignore-not-found
+    same get cm -n empty
+    same get nosuchkind
+    same get cm nosuch -o json
+    SAME_STDERR=0 same get cm -o 'jsonpath={.items[}'
+    SAME_STDERR=0 same get cm -o bogus
+}
+
+@test "api-resources and config view match kubectl" {
+    same api-resources
+    same api-resources --namespaced
+    same api-resources --namespaced=false
+    same api-resources -o name
+    same api-resources -o wide
+    same api-resources --api-group=containers.rancherdesktop.io
+    same api-resources --api-group=
+    same api-resources --no-headers
+    same config view
+    same config view --minify
+    same config view --flatten
+    same config view --minify --flatten -o json
+    same config view -o 'jsonpath={.contexts[*].name}'
+}
+
+@test "verbs rdd does not serve run the real kubectl with the instance kubeconfig" {
+    run -0 rdd ctl version --client -o json
+    assert_output --partial '"clientVersion"'
+    run -0 rdd ctl get cm one -w --request-timeout=1s
+    run -0 rdd kubectl get cm one -o name
+    assert_output "configmap/one"
+    run -0 env PATH=/usr/bin:/bin "${RDD_BIN}" ctl explain configmaps
+    assert_output --partial "KIND:"
+}
+
+@test "without kubectl on PATH, other verbs fail listing the native ones" {
+    run -2 env PATH=/nonexistent "${RDD_BIN}" ctl explain configmaps
+    assert_output --partial "native verbs: get, api-resources, config view"
+}
+
+@test "a link named kubectl behaves as rdd kubectl" {
+    mkdir -p "${BATS_TEST_TMPDIR}/bin"
+    ln -s "${RDD_BIN}" "${BATS_TEST_TMPDIR}/bin/kubectl"
+    run -0 env PATH="${BATS_TEST_TMPDIR}/bin:$(dirname "$(readlink -f "${KUBECTL}")"):/usr/bin:/bin" kubectl get ns default -o name
+    assert_output "namespace/default"
+}

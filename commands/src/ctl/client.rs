@@ -1,0 +1,62 @@
+//! The ctl verbs' error type and their requests. Errors carry the exact
+//! stderr text kubectl would print (`Error from server (NotFound): ...`,
+//! `error: ...`) and the exit code of SPEC §2: rejections (400, 403, 422)
+//! exit 3, timeouts 4, anything else 1.
+
+use kube::Client;
+use serde_json::Value;
+
+use crate::{CommandError, ExitStatus};
+
+/// A failed ctl verb: what to print on stderr and how to exit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text}")]
+pub struct CtlError {
+    /// The whole stderr text, without the final newline.
+    pub text: String,
+    pub status: ExitStatus,
+}
+
+impl CtlError {
+    /// kubectl's `error: MESSAGE`, exit 1.
+    pub fn message(message: impl Into<String>) -> CtlError {
+        CtlError { text: format!("error: {}", message.into()), status: ExitStatus::Failure }
+    }
+
+    /// As a `CommandError` whose message is printed verbatim.
+    pub fn into_command_error(self) -> CommandError {
+        CommandError::new(self.status, self.text)
+    }
+
+    /// A kube client error as kubectl reports it.
+    pub fn from_kube(err: kube::Error) -> CtlError {
+        match err {
+            kube::Error::Api(status) => {
+                let exit = match status.code {
+                    400 | 403 | 422 => ExitStatus::Rejected,
+                    408 | 504 => ExitStatus::DeadlineExceeded,
+                    _ => ExitStatus::Failure,
+                };
+                let reason = if status.reason.is_empty() { "Unknown".to_owned() } else { status.reason.clone() };
+                CtlError { text: format!("Error from server ({reason}): {}", status.message), status: exit }
+            }
+            other => CtlError::message(other.to_string()),
+        }
+    }
+
+    /// Whether the server said NotFound.
+    pub fn is_not_found(&self) -> bool {
+        self.text.starts_with("Error from server (NotFound)")
+    }
+}
+
+/// GET `path` as JSON.
+pub async fn get_json(client: &Client, path: &str) -> Result<Value, CtlError> {
+    get_as(client, path, "application/json").await
+}
+
+/// GET `path` with the given Accept header.
+pub async fn get_as(client: &Client, path: &str, accept: &str) -> Result<Value, CtlError> {
+    let request = super::discovery::get_request(path, accept)?;
+    client.request::<Value>(request).await.map_err(CtlError::from_kube)
+}
