@@ -280,19 +280,41 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
         Ok(outcome)
     }
 
+    /// Every mirror of the kind by name: the view the sync writes from
+    /// (no read before each write) and prunes against. Nothing else runs
+    /// during a full sync, so only the sync itself adds mirrors meanwhile.
+    async fn known<K: super::store::Mirror>(&self) -> Result<HashMap<String, K>, WorkError> {
+        let mirrors = self.store.list::<K>().await?;
+        Ok(mirrors.into_iter().filter_map(|m| Some((m.meta().name.clone()?, m))).collect())
+    }
+
     async fn sync_containers(&self, outcome: &mut Outcome) -> Result<(), WorkError> {
         let ids = self.docker.list_containers().await?;
+        let mut known = self.known::<Container>().await?;
+        let names: Vec<String> = known.keys().cloned().collect();
         let mut expected: HashSet<String> = ids.iter().cloned().collect();
-        let results: Vec<(String, Result<Option<String>, WorkError>)> = stream::iter(ids)
-            .map(|id| async move {
+        let items: Vec<(String, Option<Container>)> = ids
+            .into_iter()
+            .map(|id| {
+                let current = known.remove(&id);
+                (id, current)
+            })
+            .collect();
+        let results: Vec<(String, Result<Option<String>, WorkError>)> = stream::iter(items)
+            .map(|(id, current)| async move {
                 let r = match self.docker.inspect_container(&id).await {
                     Ok(inspect) => match inspect.id.clone() {
-                        Some(name) => self
-                            .store
-                            .upsert::<Container>(&name, container_writer(inspect, Attempt::None))
-                            .await
-                            .map(|_| Some(name))
-                            .map_err(WorkError::from),
+                        Some(name) => {
+                            // The list gives full IDs; should it not, read before writing.
+                            let write = if name == id {
+                                self.store
+                                    .upsert_from::<Container>(&name, current, container_writer(inspect, Attempt::None))
+                                    .await
+                            } else {
+                                self.store.upsert::<Container>(&name, container_writer(inspect, Attempt::None)).await
+                            };
+                            write.map(|_| Some(name)).map_err(WorkError::from)
+                        }
                         None => Ok(None),
                     },
                     // Removed between list and inspect (seed r2 I5): the prune below drops it.
@@ -319,8 +341,6 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
                 }
             }
         }
-        let mirrors = self.store.list::<Container>().await?;
-        let names: Vec<String> = mirrors.iter().filter_map(|m| m.metadata.name.clone()).collect();
         for name in stale(names.iter().map(String::as_str), &expected) {
             if let Err(e) = self.store.remove::<Container>(&name).await {
                 tracing::warn!(kind = "Container", name = %name, error = %e, "could not prune a stale mirror; will retry");
@@ -334,6 +354,10 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
         let summaries = self.docker.list_images().await?;
         // From the list, before any inspect (seed r5 I5).
         let mut expected: HashSet<String> = summaries.iter().flat_map(image_names_from_summary).collect();
+        let known = self.known::<Image>().await?;
+        let names: Vec<String> = known.keys().cloned().collect();
+        let known = Mutex::new(known);
+        let known = &known;
         let results: Vec<(String, Result<Vec<String>, WorkError>)> = stream::iter(summaries.into_iter().map(|s| s.id))
             .map(|id| async move {
                 let r = match self.docker.inspect_image(&id).await {
@@ -341,7 +365,10 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
                         let mut names = Vec::new();
                         let mut result = Ok(());
                         for (name, status) in image_statuses(&inspect) {
-                            if let Err(e) = self.store.upsert::<Image>(&name, Box::new(move |_| status.clone())).await {
+                            let current = known.lock().unwrap_or_else(|e| e.into_inner()).remove(&name);
+                            let write =
+                                self.store.upsert_from::<Image>(&name, current, Box::new(move |_| status.clone()));
+                            if let Err(e) = write.await {
                                 result = Err(WorkError::from(e));
                             }
                             names.push(name);
@@ -365,8 +392,6 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
                 }
             }
         }
-        let mirrors = self.store.list::<Image>().await?;
-        let names: Vec<String> = mirrors.iter().filter_map(|m| m.metadata.name.clone()).collect();
         for name in stale(names.iter().map(String::as_str), &expected) {
             if let Err(e) = self.store.remove::<Image>(&name).await {
                 tracing::warn!(kind = "Image", name = %name, error = %e, "could not prune a stale mirror; will retry");
@@ -378,17 +403,31 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
 
     async fn sync_volumes(&self, outcome: &mut Outcome) -> Result<(), WorkError> {
         let volumes = self.docker.list_volumes().await?;
+        let mut known = self.known::<Volume>().await?;
+        let names: Vec<String> = known.keys().cloned().collect();
         let mut expected = HashSet::new();
+        let mut items = Vec::with_capacity(volumes.len());
         for volume in &volumes {
             let (name, status) = volume_status(volume);
             expected.insert(name.clone());
-            if let Err(e) = self.store.upsert::<Volume>(&name, Box::new(move |_| status.clone())).await {
-                tracing::warn!(kind = "Volume", name = %volume.name, error = %e, "full sync skipped a volume; will retry");
-                outcome.failed.push(Work::Volume(volume.name.clone()));
-            }
+            let current = known.remove(&name);
+            items.push((volume.name.clone(), name, current, status));
         }
-        let mirrors = self.store.list::<Volume>().await?;
-        let names: Vec<String> = mirrors.iter().filter_map(|m| m.metadata.name.clone()).collect();
+        let failed: Vec<String> = stream::iter(items)
+            .map(|(volume, name, current, status)| async move {
+                match self.store.upsert_from::<Volume>(&name, current, Box::new(move |_| status.clone())).await {
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::warn!(kind = "Volume", name = %volume, error = %e, "full sync skipped a volume; will retry");
+                        Some(volume)
+                    }
+                }
+            })
+            .buffer_unordered(self.concurrency.max(1))
+            .filter_map(|f| async move { f })
+            .collect()
+            .await;
+        outcome.failed.extend(failed.into_iter().map(Work::Volume));
         for name in stale(names.iter().map(String::as_str), &expected) {
             if let Err(e) = self.store.remove::<Volume>(&name).await {
                 tracing::warn!(kind = "Volume", name = %name, error = %e, "could not prune a stale mirror; will retry");

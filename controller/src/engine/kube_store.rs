@@ -218,6 +218,37 @@ impl MirrorStore for KubeStore {
         Err(self.exhausted("write the status of", kind, name))
     }
 
+    async fn upsert_from<K: Mirror>(
+        &self,
+        name: &str,
+        current: Option<K>,
+        status: StatusFn<K>,
+    ) -> Result<Written, StoreError> {
+        let api = self.api::<K>();
+        let kind = K::KIND.as_str();
+        let (mut object, created) = match current {
+            Some(object) => (object, false),
+            None => match api.create(&PostParams::default(), &K::new_mirror(name)).await {
+                Ok(object) => (object, true),
+                Err(kube::Error::Api(s)) if s.is_already_exists() => return self.upsert(name, status).await,
+                Err(e) => return Err(self.err("create", kind, name, e)),
+            },
+        };
+        let wanted = status(&object);
+        if object.mirror_status() == Some(&wanted) {
+            return Ok(if created { Written::Created } else { Written::Unchanged });
+        }
+        object.set_mirror_status(wanted);
+        match api.replace_status(name, &PostParams::default(), &object).await {
+            Ok(_) => Ok(if created { Written::Created } else { Written::Updated }),
+            Err(kube::Error::Api(s)) if s.is_conflict() || s.is_not_found() => {
+                tracing::debug!(kind, namespace = %self.namespace, name, "status write from a stale view; re-reading");
+                self.upsert(name, status).await
+            }
+            Err(e) => Err(self.err("write the status of", kind, name, e)),
+        }
+    }
+
     async fn strip_finalizer<K: Mirror>(&self, name: &str) -> Result<(), StoreError> {
         self.strip(&self.api::<K>(), K::KIND.as_str(), name).await
     }

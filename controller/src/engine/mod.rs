@@ -17,6 +17,7 @@ pub mod events;
 pub mod handlers;
 pub mod kube_client;
 pub mod kube_store;
+pub mod lanes;
 pub mod mapping;
 pub mod metrics;
 pub mod plan;

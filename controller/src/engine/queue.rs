@@ -159,6 +159,29 @@ impl RetryQueue {
         Some(work)
     }
 
+    /// The first due work, in ready order, that `runnable` accepts; work
+    /// it refuses keeps its place, so work for one object stays in order
+    /// behind the same object's work in flight.
+    pub fn pop_where(&mut self, now: Instant, runnable: impl Fn(&Work) -> bool) -> Option<Work> {
+        self.promote(now);
+        let at = self.ready.iter().position(runnable)?;
+        let work = self.ready.remove(at)?;
+        self.queued.remove(&work);
+        Some(work)
+    }
+
+    /// Whether a full sync waits in the ready line (it runs alone, so no
+    /// new work starts until it has run).
+    pub fn full_sync_ready(&self) -> bool {
+        self.ready.contains(&Work::FullSync)
+    }
+
+    /// When the earliest backing-off work becomes due, whether or not
+    /// ready work waits (it may be blocked behind running work).
+    pub fn next_retry(&self) -> Option<Instant> {
+        self.delayed.keys().next().map(|(at, _)| *at)
+    }
+
     /// When the earliest backing-off work becomes due.
     pub fn next_due(&self) -> Option<Instant> {
         if !self.ready.is_empty() {
@@ -220,6 +243,26 @@ mod tests {
         assert_eq!(q.pop(t0 + Duration::from_millis(200)), Some(work.clone()));
         q.succeeded(&work);
         assert_eq!(q.retry(work, t0).1, 1);
+    }
+
+    #[test]
+    fn pop_where_skips_blocked_work_and_keeps_its_place() {
+        let mut q = RetryQueue::new(10, BACKOFF);
+        let now = Instant::now();
+        q.push(Work::Container("a".into()));
+        q.push(Work::Volume("v".into()));
+        q.push(Work::ContainerGone("a".into()));
+        let not_a = |w: &Work| !matches!(w, Work::Container(id) | Work::ContainerGone(id) if id == "a");
+        assert_eq!(q.pop_where(now, not_a), Some(Work::Volume("v".into())));
+        assert_eq!(q.pop_where(now, not_a), None);
+        assert_eq!(q.len(), 2);
+        // Still de-duplicated while waiting behind the blocked object.
+        assert_eq!(q.push(Work::Container("a".into())), Pushed::Duplicate);
+        assert!(!q.full_sync_ready());
+        q.push(Work::FullSync);
+        assert!(q.full_sync_ready());
+        let order: Vec<Work> = std::iter::from_fn(|| q.pop_where(now, |_| true)).collect();
+        assert_eq!(order, [Work::Container("a".into()), Work::ContainerGone("a".into()), Work::FullSync]);
     }
 
     #[test]

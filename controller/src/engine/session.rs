@@ -1,6 +1,7 @@
 //! One mirror session: the life of a connection to one Docker host while
 //! the App wants mirroring. Start-up in the order of SPEC §6.2, the event
-//! loop with the per-object retry queue (§6.4), periodic resync (§6.3),
+//! loop with the per-object retry queue (§6.4) feeding a bounded pool of
+//! handlers (one at a time per object: `lanes`), periodic resync (§6.3),
 //! reconnect with a full sync in place when the event stream breaks (same
 //! objects, so same UIDs and no DELETED events for survivors), and handlers
 //! run in their own tokio task so a panic is a failed attempt, not a dead
@@ -15,13 +16,14 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use rdd_api::jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{self, JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use super::docker::{DockerConnector, DockerSource};
-use super::error::DockerError;
+use super::error::{DockerError, WorkError};
 use super::events::work_for_event;
 use super::handlers::{Handlers, Outcome};
+use super::lanes::Busy;
 use super::metrics::Metrics;
 use super::queue::{Backoff, Pushed, RetryQueue, Work};
 use super::store::MirrorStore;
@@ -43,7 +45,8 @@ pub struct SessionConfig {
     /// Docker host URL.
     pub host: String,
     pub resync_period: Duration,
-    /// Parallel inspects during a full sync.
+    /// Handlers running at once: event work in parallel lanes (one per
+    /// object), and the inspects and writes inside a full sync.
     pub concurrency: usize,
     /// How long one connect attempt retries before the state says
     /// ConnectFailed (SPEC §6.1: at least 20 s).
@@ -61,7 +64,7 @@ impl SessionConfig {
         SessionConfig {
             host: host.into(),
             resync_period,
-            concurrency: 8,
+            concurrency: 32,
             connect_give_up: Duration::from_secs(20),
             connect_backoff: Backoff { initial: Duration::from_millis(250), max: Duration::from_secs(5) },
             retry_backoff: Backoff { initial: Duration::from_millis(500), max: Duration::from_secs(60) },
@@ -253,6 +256,103 @@ fn absorb(queue: &mut RetryQueue, outcome: Outcome, metrics: &Metrics) {
 /// the epoch), for the mirror lag histogram.
 type EventTimes = HashMap<Work, i64>;
 
+/// What a handler task returns, and what joining it yields.
+type Joined = Result<(task::Id, Result<Outcome, WorkError>), task::JoinError>;
+
+/// The handlers running now, each in its own task so a panic is a failed
+/// attempt, not a dead loop (seed r2 S3): the work, when it started, and
+/// the oldest Docker event behind it.
+struct Running<D, S> {
+    handlers: Arc<Handlers<D, S>>,
+    tasks: JoinSet<Result<Outcome, WorkError>>,
+    works: HashMap<task::Id, (Work, Instant, Option<i64>)>,
+    busy: Busy,
+}
+
+impl<D: DockerSource, S: MirrorStore> Running<D, S> {
+    fn new(handlers: &Arc<Handlers<D, S>>) -> Self {
+        Running { handlers: handlers.clone(), tasks: JoinSet::new(), works: HashMap::new(), busy: Busy::default() }
+    }
+
+    /// Starts due work while there are free workers and free lanes; a full
+    /// sync waiting in line holds back everything else until it has run.
+    fn fill(&mut self, queue: &mut RetryQueue, workers: usize, event_times: &mut EventTimes) {
+        while self.busy.len() < workers {
+            let barrier = queue.full_sync_ready();
+            let busy = &self.busy;
+            let Some(work) =
+                queue.pop_where(Instant::now(), |w| busy.may_start(w) && (!barrier || *w == Work::FullSync))
+            else {
+                break;
+            };
+            let at = event_times.remove(&work);
+            self.busy.take(&work);
+            let h = self.handlers.clone();
+            let w = work.clone();
+            let id = self.tasks.spawn(async move { h.handle(&w).await }).id();
+            self.works.insert(id, (work, Instant::now(), at));
+        }
+    }
+
+    /// Books a finished handler: metrics and follow-up work on success, a
+    /// retry with backoff on an error or a panic.
+    fn finish(&mut self, joined: Joined, queue: &mut RetryQueue, metrics: &Metrics, event_times: &mut EventTimes) {
+        let id = match &joined {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
+        };
+        let Some((work, started, at)) = self.works.remove(&id) else { return };
+        self.busy.release(&work);
+        let failure = match joined {
+            Ok((_, Ok(outcome))) => {
+                if work == Work::FullSync {
+                    metrics.sync_duration.observe(started.elapsed());
+                }
+                if let Some(at) = at {
+                    let lag_ns = Timestamp::now().as_nanosecond().saturating_sub(i128::from(at));
+                    metrics.mirror_lag.observe(Duration::from_nanos(u64::try_from(lag_ns.max(0)).unwrap_or(u64::MAX)));
+                }
+                queue.succeeded(&work);
+                absorb(queue, outcome, metrics);
+                return;
+            }
+            Ok((_, Err(e))) => format!("work failed: {e}"),
+            Err(e) if e.is_panic() => "handler panicked".to_owned(),
+            Err(_) => "handler task was cancelled".to_owned(),
+        };
+        metrics.retries.fetch_add(1, Ordering::Relaxed);
+        if let Some(at) = at {
+            // The retry still stands for that event (keep the oldest time).
+            let slot = event_times.entry(work.clone()).or_insert(at);
+            *slot = (*slot).min(at);
+        }
+        let (delay, attempt) = queue.retry(work.clone(), Instant::now());
+        tracing::warn!(work = ?work, attempt, retry_in_ms = delay.as_millis() as u64, error = %failure, "will retry");
+    }
+
+    /// Waits for every running handler, booking each; `false` when the
+    /// session was stopped meanwhile (the rest are aborted and awaited).
+    async fn drain(
+        &mut self,
+        queue: &mut RetryQueue,
+        metrics: &Metrics,
+        event_times: &mut EventTimes,
+        stop: &mut watch::Receiver<bool>,
+    ) -> bool {
+        while !self.tasks.is_empty() {
+            tokio::select! {
+                biased;
+                _ = stopped(stop) => {
+                    self.tasks.shutdown().await;
+                    return false;
+                }
+                Some(joined) = self.tasks.join_next_with_id() => self.finish(joined, queue, metrics, event_times),
+            }
+        }
+        true
+    }
+}
+
 async fn serve<D: DockerSource, S: MirrorStore>(
     handlers: &Arc<Handlers<D, S>>,
     mut events: BoxStream<'static, Result<bollard::models::EventMessage, DockerError>>,
@@ -262,16 +362,20 @@ async fn serve<D: DockerSource, S: MirrorStore>(
     stop: &mut watch::Receiver<bool>,
 ) -> Ended {
     let period = config.resync_period.max(Duration::from_secs(1));
+    let workers = config.concurrency.max(1);
     let mut event_times = EventTimes::new();
+    let mut running = Running::new(handlers);
     let mut resync = tokio::time::interval_at(Instant::now() + period, period);
     resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        queue.promote(Instant::now());
-        let due = queue.next_due();
-        let has_ready = queue.has_ready();
+    let ended = loop {
+        running.fill(queue, workers, &mut event_times);
+        let due = queue.next_retry();
         tokio::select! {
             biased;
-            _ = stopped(stop) => return Ended::Stopped,
+            _ = stopped(stop) => break Ended::Stopped,
+            Some(joined) = running.tasks.join_next_with_id(), if !running.tasks.is_empty() => {
+                running.finish(joined, queue, &config.metrics, &mut event_times);
+            }
             event = events.next() => match event {
                 Some(Ok(event)) => {
                     if let Some(work) = work_for_event(&event) {
@@ -282,71 +386,27 @@ async fn serve<D: DockerSource, S: MirrorStore>(
                         push(queue, work);
                     }
                 }
-                Some(Err(e)) => return Ended::Lost(e.to_string()),
-                None => return Ended::Lost("Docker closed the event stream".to_owned()),
+                Some(Err(e)) => break Ended::Lost(e.to_string()),
+                None => break Ended::Lost("Docker closed the event stream".to_owned()),
             },
             Some(work) = changes.next() => push(queue, work),
             _ = resync.tick() => push(queue, Work::FullSync),
-            _ = async { tokio::time::sleep_until(due.unwrap_or_else(Instant::now)).await }, if due.is_some() && !has_ready => {}
-            _ = std::future::ready(()), if has_ready => {
-                if let Some(work) = queue.pop(Instant::now())
-                    && run_one(handlers, work, queue, stop, &config.metrics, &mut event_times).await.is_err()
-                {
-                    return Ended::Stopped;
-                }
-            }
-        }
-    }
-}
-
-/// Runs one handler in its own task; a panic or an error schedules a retry.
-/// `Err(())` means the session was stopped meanwhile.
-async fn run_one<D: DockerSource, S: MirrorStore>(
-    handlers: &Arc<Handlers<D, S>>,
-    work: Work,
-    queue: &mut RetryQueue,
-    stop: &mut watch::Receiver<bool>,
-    metrics: &Metrics,
-    event_times: &mut EventTimes,
-) -> Result<(), ()> {
-    let started = Instant::now();
-    let h = handlers.clone();
-    let w = work.clone();
-    let task = tokio::spawn(async move { h.handle(&w).await });
-    let abort = task.abort_handle();
-    let joined = tokio::select! {
-        joined = task => joined,
-        _ = stopped(stop) => {
-            abort.abort();
-            return Err(());
+            _ = async { tokio::time::sleep_until(due.unwrap_or_else(Instant::now)).await }, if due.is_some() => {}
         }
     };
-    match joined {
-        Ok(Ok(outcome)) => {
-            if work == Work::FullSync {
-                metrics.sync_duration.observe(started.elapsed());
-            }
-            if let Some(at) = event_times.remove(&work) {
-                let lag_ns = Timestamp::now().as_nanosecond().saturating_sub(i128::from(at));
-                metrics.mirror_lag.observe(Duration::from_nanos(u64::try_from(lag_ns.max(0)).unwrap_or(u64::MAX)));
-            }
-            queue.succeeded(&work);
-            absorb(queue, outcome, metrics);
+    match ended {
+        Ended::Stopped => {
+            running.tasks.shutdown().await;
+            Ended::Stopped
         }
-        Ok(Err(e)) => {
-            metrics.retries.fetch_add(1, Ordering::Relaxed);
-            let (delay, attempt) = queue.retry(work.clone(), Instant::now());
-            tracing::warn!(work = ?work, attempt, retry_in_ms = delay.as_millis() as u64, error = %e, "work failed; will retry");
-        }
-        Err(e) => {
-            metrics.retries.fetch_add(1, Ordering::Relaxed);
-            let (delay, attempt) = queue.retry(work.clone(), Instant::now());
-            if e.is_panic() {
-                tracing::error!(work = ?work, attempt, retry_in_ms = delay.as_millis() as u64, "handler panicked; the loop goes on and retries");
+        // Let the running handlers finish (their failures are retried after
+        // the reconnect) so that none overlaps the re-sync.
+        Ended::Lost(why) => {
+            if running.drain(queue, &config.metrics, &mut event_times, stop).await {
+                Ended::Lost(why)
             } else {
-                tracing::warn!(work = ?work, attempt, "handler task was cancelled; will retry");
+                Ended::Stopped
             }
         }
     }
-    Ok(())
 }

@@ -180,3 +180,33 @@ async fn kubernetes_side_changes_reach_docker() {
     assert_eq!(docker.calls(), [format!("unpause_container {C1}"), format!("remove_container {C2}")]);
     session.stop().await;
 }
+
+#[tokio::test]
+async fn event_work_runs_in_parallel_but_one_at_a_time_per_object() {
+    let docker = FakeDocker::default();
+    let store = MemoryStore::default();
+    let session = start(&docker, &store, SessionConfig { concurrency: 4, ..config() });
+    session.subscribe().wait_for(|s| *s == SessionState::Connected).await.unwrap();
+    let ids: Vec<String> = (0..8).map(|i| format!("{i:064x}")).collect();
+    docker.state().inspect_delay = Some(Duration::from_millis(30));
+    for id in &ids {
+        docker.state().containers.insert(id.clone(), container(id, id, "created", A));
+    }
+    // Several events per container while its first inspect is running.
+    for round in ["create", "start", "stop", "start"] {
+        for id in &ids {
+            docker.emit(event(T::CONTAINER, round, id));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    eventually("every container is mirrored", || store.names(MirrorKind::Container).len() == ids.len()).await;
+    eventually("the handlers are done", || docker.state().inspecting.values().all(|n| *n == 0)).await;
+    let (total, one) = {
+        let state = docker.state();
+        (state.max_inspecting, state.max_inspecting_one)
+    };
+    assert!(total > 1, "handlers ran one at a time");
+    assert!(total <= 4, "more handlers than the pool: {total}");
+    assert_eq!(one, 1, "two handlers of one container overlapped");
+    session.stop().await;
+}

@@ -131,6 +131,26 @@ pub trait MirrorStore: Send + Sync + 'static {
         name: &str,
         status: StatusFn<K>,
     ) -> impl Future<Output = Result<Written, StoreError>> + Send;
+    /// [`MirrorStore::upsert`] from a view of the mirror the caller already
+    /// holds (`None`: known missing), as a full sync has from its list:
+    /// no read before the write, and no request at all when the status is
+    /// unchanged. A stale view (conflict, AlreadyExists, NotFound) falls
+    /// back to the re-reading upsert.
+    fn upsert_from<K: Mirror>(
+        &self,
+        name: &str,
+        current: Option<K>,
+        status: StatusFn<K>,
+    ) -> impl Future<Output = Result<Written, StoreError>> + Send {
+        async move {
+            if let Some(current) = &current
+                && current.mirror_status() == Some(&status(current))
+            {
+                return Ok(Written::Unchanged);
+            }
+            self.upsert(name, status).await
+        }
+    }
     /// Strips the mirror finalizer (re-read + retry on conflict, capped);
     /// NotFound is success.
     fn strip_finalizer<K: Mirror>(&self, name: &str) -> impl Future<Output = Result<(), StoreError>> + Send;

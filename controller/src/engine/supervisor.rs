@@ -41,7 +41,10 @@ pub struct EngineOptions {
     pub namespace: Option<String>,
     /// `--resync-period` (SPEC §6.3), default 5 min.
     pub resync_period: Duration,
-    /// Parallel Docker inspects during a full sync.
+    /// Handlers running at once (event work, one per object at a time) and
+    /// parallel inspects and writes during a full sync. The store batches
+    /// concurrent durable writes into one commit, so more in flight is
+    /// faster.
     pub concurrency: usize,
     /// How often the loop re-reconciles without an App event (retries of a
     /// failed sweep or condition write).
@@ -57,7 +60,7 @@ impl Default for EngineOptions {
             managed_docker_host: None,
             namespace: None,
             resync_period: Duration::from_secs(300),
-            concurrency: 8,
+            concurrency: 32,
             tick: Duration::from_secs(10),
             metrics: Arc::default(),
         }

@@ -48,6 +48,13 @@ pub struct DockerState {
     pub calls: Vec<String>,
     pub streams: Vec<mpsc::UnboundedSender<Result<EventMessage, DockerError>>>,
     pub connect_failures: u32,
+    /// How long a container inspect takes (to see handlers overlap).
+    pub inspect_delay: Option<std::time::Duration>,
+    /// Container inspects running now, per ID, and the most seen at once
+    /// (in total and for any one ID).
+    pub inspecting: HashMap<String, u32>,
+    pub max_inspecting: u32,
+    pub max_inspecting_one: u32,
     pub since: Vec<String>,
 }
 
@@ -157,6 +164,21 @@ impl DockerSource for FakeDocker {
     async fn inspect_container(&self, id: &str) -> Result<ContainerInspectResponse, DockerError> {
         let call = format!("inspect_container {id}");
         self.check(call.clone())?;
+        let delay = self.state().inspect_delay;
+        if let Some(delay) = delay {
+            {
+                let mut state = self.state();
+                *state.inspecting.entry(id.to_owned()).or_insert(0) += 1;
+                let total: u32 = state.inspecting.values().sum();
+                let one = state.inspecting[id];
+                state.max_inspecting = state.max_inspecting.max(total);
+                state.max_inspecting_one = state.max_inspecting_one.max(one);
+            }
+            tokio::time::sleep(delay).await;
+            if let Some(n) = self.state().inspecting.get_mut(id) {
+                *n -= 1;
+            }
+        }
         self.state().containers.get(id).cloned().ok_or_else(|| Self::not_found(call))
     }
 

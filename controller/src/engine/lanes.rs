@@ -1,0 +1,125 @@
+//! Which work may run beside which (SPEC §6.4 ordering under concurrency).
+//! Work is handled by a bounded pool, but everything that touches one
+//! mirror shares a lane and a lane runs one work at a time, so a newer
+//! inspect is never overtaken by an older one for the same object. Image
+//! work shares one lane (a tag moves between image IDs, and each image
+//! handler plans over every image mirror), and a full sync runs alone
+//! (it writes every object).
+
+use std::collections::HashMap;
+
+use rdd_api::mirror::volume_mirror_name;
+
+use super::queue::{MirrorKind, Work};
+
+/// The serialisation domain of a work.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// One Container or Volume mirror, by mirror name.
+    Object(MirrorKind, String),
+    /// Every image mirror.
+    Images,
+    /// ContainerNamespace `moby`.
+    Namespace,
+    /// Everything: a full sync.
+    All,
+}
+
+pub fn lane(work: &Work) -> Lane {
+    match work {
+        Work::Container(id) | Work::ContainerGone(id) | Work::ContainerState(id) => {
+            Lane::Object(MirrorKind::Container, id.clone())
+        }
+        Work::Delete(MirrorKind::Container, name) => Lane::Object(MirrorKind::Container, name.clone()),
+        Work::Image(_) | Work::ImageGone(_) | Work::Delete(MirrorKind::Image, _) => Lane::Images,
+        Work::Volume(name) | Work::VolumeGone(name) => Lane::Object(MirrorKind::Volume, volume_mirror_name(name)),
+        Work::Delete(MirrorKind::Volume, name) => Lane::Object(MirrorKind::Volume, name.clone()),
+        Work::ContainerNamespace => Lane::Namespace,
+        Work::FullSync => Lane::All,
+    }
+}
+
+/// The lanes busy right now, with how many works hold each (one, by the
+/// rule above; counted so a release never frees a lane someone else holds).
+#[derive(Debug, Default)]
+pub struct Busy {
+    lanes: HashMap<Lane, usize>,
+    total: usize,
+}
+
+impl Busy {
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Whether `work` may start now: its lane is free, nothing runs beside
+    /// a full sync, and a full sync waits until everything else is done.
+    pub fn may_start(&self, work: &Work) -> bool {
+        if self.lanes.contains_key(&Lane::All) {
+            return false;
+        }
+        match lane(work) {
+            Lane::All => self.total == 0,
+            l => !self.lanes.contains_key(&l),
+        }
+    }
+
+    pub fn take(&mut self, work: &Work) {
+        *self.lanes.entry(lane(work)).or_insert(0) += 1;
+        self.total += 1;
+    }
+
+    pub fn release(&mut self, work: &Work) {
+        let l = lane(work);
+        if let Some(n) = self.lanes.get_mut(&l) {
+            *n -= 1;
+            if *n == 0 {
+                self.lanes.remove(&l);
+            }
+            self.total -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_object_one_lane() {
+        let c = |w: Work| lane(&w);
+        let a = Lane::Object(MirrorKind::Container, "a".into());
+        assert_eq!(c(Work::Container("a".into())), a);
+        assert_eq!(c(Work::ContainerGone("a".into())), a);
+        assert_eq!(c(Work::ContainerState("a".into())), a);
+        assert_eq!(c(Work::Delete(MirrorKind::Container, "a".into())), a);
+        // A volume event names the volume; a Kubernetes delete names the mirror.
+        let v = Work::Volume("data".into());
+        assert_eq!(c(v), c(Work::Delete(MirrorKind::Volume, volume_mirror_name("data"))));
+        assert_eq!(c(Work::Image("x".into())), c(Work::ImageGone("y".into())));
+        assert_eq!(c(Work::Image("x".into())), c(Work::Delete(MirrorKind::Image, "z".into())));
+    }
+
+    #[test]
+    fn busy_lanes_block_their_own_work_and_a_full_sync_runs_alone() {
+        let mut busy = Busy::default();
+        let a = Work::Container("a".into());
+        assert!(busy.may_start(&Work::FullSync));
+        busy.take(&a);
+        assert!(!busy.may_start(&Work::ContainerGone("a".into())));
+        assert!(busy.may_start(&Work::Container("b".into())));
+        assert!(!busy.may_start(&Work::FullSync));
+        busy.release(&a);
+        assert!(busy.is_empty());
+        busy.take(&Work::FullSync);
+        assert!(!busy.may_start(&Work::Container("b".into())));
+        assert!(!busy.may_start(&Work::ContainerNamespace));
+        busy.release(&Work::FullSync);
+        assert!(busy.may_start(&Work::ContainerNamespace));
+        assert_eq!(busy.len(), 0);
+    }
+}
