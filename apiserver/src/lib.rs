@@ -8,6 +8,7 @@
 //! pruning), `patch` (merge, JSON and strategic merge patch) and
 //! `selector` (label and field selectors).
 
+pub mod apply;
 pub mod cel;
 pub mod discovery;
 pub mod error;

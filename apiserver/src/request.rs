@@ -208,6 +208,9 @@ pub struct QueryOptions {
     pub force: bool,
     pub propagation_policy: Option<String>,
     pub include_object: IncludeObject,
+    /// Not a query option: the request's User-Agent, whose prefix names the
+    /// field manager of a write without `fieldManager`, as in kube.
+    pub user_agent: Option<String>,
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, ApiError> {

@@ -5,6 +5,7 @@
 //! [`ControlPlane::handle`].
 
 mod admission;
+mod apply;
 mod authz;
 pub mod body;
 mod delete;
@@ -214,6 +215,9 @@ impl ControlPlane {
             )
         })?;
         let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        // Writes without a fieldManager are owned by the client's name (server-side apply).
+        let mut options = options;
+        options.user_agent = headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let ctx = RequestContext { info, req, options, rendering };
         match ctx.req.verb {
             Verb::Get => read::get(self, &ctx),

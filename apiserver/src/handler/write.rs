@@ -10,6 +10,7 @@ use http::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::admission::{self, Operation};
+use super::apply::Tracking;
 use super::body::decode_object;
 use super::read::{present, render_one};
 use super::response::{ResponseBody, with_warnings};
@@ -46,7 +47,7 @@ fn allows_unconditional_update(info: &ResourceInfo) -> bool {
 }
 
 /// `apiVersion` and `kind` of a body must name the resource requested.
-fn check_type_meta(info: &ResourceInfo, object: &mut Value) -> Result<(), ApiError> {
+pub(super) fn check_type_meta(info: &ResourceInfo, object: &mut Value) -> Result<(), ApiError> {
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
     let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
     if kind.is_empty() {
@@ -72,7 +73,7 @@ fn check_type_meta(info: &ResourceInfo, object: &mut Value) -> Result<(), ApiErr
 }
 
 /// The namespace in the body must be empty or the request's.
-fn check_namespace(ctx: &RequestContext, object: &mut Value) -> Result<(), ApiError> {
+pub(super) fn check_namespace(ctx: &RequestContext, object: &mut Value) -> Result<(), ApiError> {
     let meta = object::metadata_mut(object);
     let in_body = meta.get("namespace").and_then(Value::as_str).unwrap_or_default().to_owned();
     match ctx.namespace() {
@@ -167,7 +168,17 @@ pub async fn create(
     body: &[u8],
     content_type: Option<&str>,
 ) -> Result<Response<ResponseBody>, ApiError> {
-    let mut object = decode_object(body, content_type, !ctx.info.is_custom())?;
+    let object = decode_object(body, content_type, !ctx.info.is_custom())?;
+    create_object(plane, ctx, object, Tracking::Update).await
+}
+
+/// Creates a decoded object; `tracking` says how its managedFields are set.
+pub(super) async fn create_object(
+    plane: &Arc<ControlPlane>,
+    ctx: &RequestContext,
+    mut object: Value,
+    tracking: Tracking,
+) -> Result<Response<ResponseBody>, ApiError> {
     check_type_meta(&ctx.info, &mut object)?;
     check_namespace(ctx, &mut object)?;
     if !object::resource_version(&object).is_empty() {
@@ -197,6 +208,8 @@ pub async fn create(
         if ctx.info.behaviour == Behaviour::CustomResourceDefinition {
             lifecycle::accept_crd(plane, None, &mut candidate)?;
         }
+        // Field ownership (server-side apply, handler/apply.rs).
+        super::apply::track(ctx, None, &mut candidate, &tracking);
         let candidate = to_storage_form(&ctx.info, candidate);
         if ctx.options.dry_run {
             let mut shown = candidate.clone();
@@ -284,8 +297,9 @@ pub async fn patch(
     };
     match patch_type {
         crate::patch::PatchType::StrategicMerge if ctx.info.is_custom() => return Err(unsupported()),
-        crate::patch::PatchType::Apply => return Err(unsupported()),
-        _ => {}
+        // Server-side apply: handler/apply.rs.
+        crate::patch::PatchType::Apply => return super::apply::apply(plane, ctx, body).await,
+        _ => super::apply::forbid_force(ctx)?,
     }
     let mut last_conflict = None;
     for _ in 0..PATCH_ATTEMPTS {
@@ -367,6 +381,18 @@ pub async fn apply_update(
     old_revision: u64,
     new: Value,
 ) -> Result<Response<ResponseBody>, ApiError> {
+    apply_update_tracked(plane, ctx, old, old_revision, new, Tracking::Update).await
+}
+
+/// [`apply_update`], with `tracking` saying how managedFields are set.
+pub(super) async fn apply_update_tracked(
+    plane: &Arc<ControlPlane>,
+    ctx: &RequestContext,
+    old: &Value,
+    old_revision: u64,
+    new: Value,
+    tracking: Tracking,
+) -> Result<Response<ResponseBody>, ApiError> {
     let info = &ctx.info;
     let name = ctx.name().to_owned();
     let mut new = split_subresource(info, ctx.req.subresource.as_deref(), old, new);
@@ -416,6 +442,8 @@ pub async fn apply_update(
     if info.behaviour == Behaviour::CustomResourceDefinition {
         lifecycle::accept_crd(plane, Some(old), &mut new)?;
     }
+    // Field ownership (server-side apply, handler/apply.rs).
+    super::apply::track(ctx, Some(old), &mut new, &tracking);
     if new == *old {
         // Nothing changed: kube does not write, so no new resourceVersion.
         return Ok(with_warnings(render_one(ctx, new, &old_revision.to_string()), &warnings));

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::selector::validation::go_quote;
+use crate::validation::field::go_quote;
 
 /// Go's limit on nesting depth while decoding.
 const MAX_DEPTH: usize = 10_000;

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::PatchError;
 use super::gojson;
-use crate::selector::validation::go_quote;
+use crate::validation::field::go_quote;
 
 /// kube's `maxJSONPatchOperations` (kube answers 413 above it).
 const MAX_OPERATIONS: usize = 10_000;

@@ -7,7 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::SelectorError;
-use super::validation::{go_quote, label_value_errors, qualified_name_errors};
+use crate::validation::field::go_quote;
+use crate::validation::names::{
+    is_qualified_name as qualified_name_errors, is_valid_label_value as label_value_errors,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Operator {

@@ -5,7 +5,6 @@
 
 mod field;
 mod label;
-pub(crate) mod validation;
 
 pub use field::FieldSelector;
 pub use label::LabelSelector;

@@ -222,38 +222,9 @@ pub fn key(path: &str, key: &str) -> String {
     format!("{path}[{key}]")
 }
 
-/// Go's `strconv.Quote` (what `%q` prints).
-pub fn go_quote(s: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() => {
-                let _ = if (c as u32) < 0x10000 {
-                    write!(out, "\\u{:04x}", c as u32)
-                } else {
-                    write!(out, "\\U{:08x}", c as u32)
-                };
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `strconv.Quote` (what `%q` prints): one implementation for the
+/// whole workspace, shared with kubectl-style output.
+pub use rdd_api::jsonpath::golang::quote as go_quote;
 
 /// A JSON number as Go's `%v` prints the `int64` or `float64` kube decodes
 /// it into.

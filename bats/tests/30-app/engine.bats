@@ -19,14 +19,20 @@ dockerd_pid() {
     cat "$(rdd svc paths engine_dir)/dockerd.pid"
 }
 
-# Polls until `app_condition TYPE` matches REGEX (at most 30 s).
-wait_condition() {
-    local type="$1" regex="$2"
+# `STATUS REASON: MESSAGE` of the Running condition, read at once.
+running_state() {
+    app_field '{.status.conditions[?(@.type=="Running")].status} {.status.conditions[?(@.type=="Running")].reason}: {.status.conditions[?(@.type=="Running")].message}'
+}
+
+# Polls until `running_state` matches REGEX (at most 30 s).
+wait_running() {
+    local regex="$1" state
     for _ in $(seq 1 150); do
-        [[ "$(app_condition "${type}")" =~ ${regex} ]] && return 0
+        state="$(running_state)"
+        [[ "${state}" =~ ${regex} ]] && return 0
         sleep 0.2
     done
-    echo "last ${type}: $(app_condition "${type}")" >&2
+    echo "last Running: ${state}" >&2
     return 1
 }
 
@@ -51,10 +57,9 @@ wait_condition() {
     local pid
     pid="$(dockerd_pid)"
     kill -KILL "${pid}"
-    wait_condition Running '^False StartFailed '
-    run -0 app_field '{.status.conditions[?(@.type=="Running")].message}'
-    assert_output --partial "dockerd exited unexpectedly"
-    wait_condition Running '^True Started '
+    # StartFailed with the cause while the restart is pending, then Started.
+    wait_running '^False StartFailed: dockerd exited unexpectedly \(killed by signal 9'
+    wait_running '^True Started: '
     [[ "$(dockerd_pid)" != "${pid}" ]]
     run -0 d info --format '{{.ServerVersion}}'
     run -0 rdd stop

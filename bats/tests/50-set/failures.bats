@@ -50,6 +50,18 @@ teardown() {
     assert_output --regexp '^error: timed out after 1s waiting for App to settle \(last: Settled=False Starting: starting managed dockerd at unix://.*docker.sock\)$'
 }
 
+@test "--wait=false returns at once, before the App settles" {
+    export RDD_DOCKERD="${BATS_FILE_TMPDIR}/slow-dockerd"
+    restart_service
+    local start
+    start="$(now_ms)"
+    run -0 rdd set --wait=false running=true
+    assert_output --regexp '^apps.app.rancherdesktop.io/app (created|configured)$'
+    (($(now_ms) - start < 2000))
+    run -0 app_condition Settled
+    refute_output --regexp '^True '
+}
+
 @test "SIGINT during a wait exits 130 with 'wait cancelled'" {
     export RDD_DOCKERD="${BATS_FILE_TMPDIR}/slow-dockerd"
     restart_service

@@ -133,20 +133,6 @@ teardown_file() {
     assert_output --partial "Permission denied"
 }
 
-@test "--wait=false returns before the App settles" {
-    run -0 rdd set running=false
-    run -0 rdd set --wait=false running=true
-    assert_output "apps.app.rancherdesktop.io/app configured"
-    # A dockerd takes far longer than this to start.
-    local generation settled
-    generation="$(app_field '{.metadata.generation}')"
-    settled="$(app_condition Settled)"
-    [[ "${settled}" != "True Settled ${generation}" ]]
-    run -0 rdd set running=true
-    assert_output "apps.app.rancherdesktop.io/app unchanged"
-    run -0 d info --format '{{.ServerVersion}}'
-}
-
 @test "switching the engine to containerd and back waits for each switch" {
     command -v containerd >/dev/null || skip "containerd is not installed"
     run -0 rdd set containerEngine.name=containerd
