@@ -17,7 +17,8 @@ use support::Service;
 /// What client-go 1.30+ sends for discovery.
 const CLIENT_GO_V2: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 /// What client-go 1.27-1.29 sends.
-const CLIENT_GO_V2BETA1: &str = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+const CLIENT_GO_V2BETA1: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 
 /// GETs `path` with `accept`, returning the Content-Type and the JSON body.
 async fn get(client: &kube::Client, path: &str, accept: &str) -> (String, Value) {
@@ -73,9 +74,11 @@ async fn aggregated_discovery() {
     assert!(group(&groups, "").is_none(), "the core group is only under /api");
     let crds = &group(&groups, "apiextensions.k8s.io").expect("apiextensions group")["versions"][0];
     assert_eq!(resource(crds, "customresourcedefinitions")["subresources"][0]["subresource"], "status");
-    let rdd_groups = groups["items"].as_array().unwrap().iter().filter(|g| {
-        g["metadata"]["name"].as_str().is_some_and(|n| n.ends_with("rancherdesktop.io"))
-    });
+    let rdd_groups = groups["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["metadata"]["name"].as_str().is_some_and(|n| n.ends_with("rancherdesktop.io")));
     for g in rdd_groups {
         for version in g["versions"].as_array().unwrap() {
             for r in version["resources"].as_array().unwrap() {
