@@ -159,6 +159,18 @@ impl ControlPlane {
             }
             value.map(|v| json_response(StatusCode::OK, &v)).ok_or_else(ApiError::no_such_resource)
         };
+        // Aggregated discovery of `/api` and `/apis` when the Accept header asks for it.
+        let accept = parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok());
+        if matches!(route, Route::CoreVersions | Route::Groups)
+            && let Some(version) = discovery::aggregated::negotiate(accept)
+        {
+            let document = if route == Route::CoreVersions {
+                discovery::aggregated::core(&registry, version)
+            } else {
+                discovery::aggregated::groups(&registry, version)
+            };
+            return read_only_route(Some(document)).map(|response| discovery::aggregated::respond(response, version));
+        }
         match route {
             Route::CoreVersions => {
                 let address = self.server_address.get().map_or("127.0.0.1:6443", String::as_str);

@@ -183,3 +183,50 @@ YAML
     run -1 k get --raw /apis/nope.example.com/v1/things
     assert_output --partial 'NotFound'
 }
+
+@test "aggregated discovery: one request per /api and /apis, a CRD posted at runtime shows up" {
+    local version kc cache config
+    config="$(rdd svc paths config)"
+    cat >"${BATS_TEST_TMPDIR}/crd.yaml" <<'YAML'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: sprockets.disco.example.com
+spec:
+  group: disco.example.com
+  names: {plural: sprockets, singular: sprocket, kind: Sprocket, listKind: SprocketList, shortNames: [spr]}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+YAML
+    run -0 k apply -f "${BATS_TEST_TMPDIR}/crd.yaml"
+    run -0 k wait --for=condition=Established crd/sprockets.disco.example.com --timeout=10s
+    printf 'apiVersion: disco.example.com/v1\nkind: Sprocket\nmetadata:\n  name: sp1\n  namespace: default\n' |
+        k apply -f - >/dev/null
+    # 1.27-1.29 negotiate v2beta1, 1.30+ v2; each does one request per path
+    # and none per group version.
+    for version in 1.27 1.30 1.33; do
+        kc="/usr/lib/google-cloud-sdk/bin/kubectl.${version}"
+        [[ -x "${kc}" ]] || continue
+        cache="${BATS_TEST_TMPDIR}/cache-${version}"
+        run -0 "${kc}" --kubeconfig "${config}" --cache-dir "${cache}" -v=6 api-resources --no-headers -o name
+        assert_line "namespaces"
+        assert_line "leases.coordination.k8s.io"
+        assert_line "containernamespaces.containers.rancherdesktop.io"
+        assert_line "sprockets.disco.example.com"
+        # The request log line differs between versions; the URLs do not.
+        assert_output --regexp 'https://[^ "]*/api\?timeout='
+        assert_output --regexp 'https://[^ "]*/apis\?timeout='
+        refute_output --regexp 'https://[^ "]*/apis?/[^ "?]+\?timeout'
+        run -0 "${kc}" --kubeconfig "${config}" --cache-dir "${BATS_TEST_TMPDIR}/get-${version}" get spr -n default -o name
+        assert_output "sprocket.disco.example.com/sp1"
+    done
+    run -0 k get --raw /apis -v=8
+    refute_output --partial 'Content-Type: application/json;g=apidiscovery.k8s.io'
+    run -0 k api-resources --api-group=disco.example.com --no-headers
+    assert_output --regexp '^sprockets +spr +disco.example.com/v1 +true +Sprocket$'
+}

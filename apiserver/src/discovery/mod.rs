@@ -1,6 +1,9 @@
 //! Legacy discovery documents (`/api`, `/apis`, `/apis/{group}`,
 //! `/api/v1`, `/apis/{group}/{version}`), built from the registry so that
-//! a posted CRD shows up in `kubectl api-resources` at once.
+//! a posted CRD shows up in `kubectl api-resources` at once. The
+//! aggregated form of `/api` and `/apis` lives in [`aggregated`].
+
+pub mod aggregated;
 
 use serde_json::{Value, json};
 
