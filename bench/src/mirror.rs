@@ -413,7 +413,7 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
     watch_mirrors::<Image>(client.clone(), rv, seen.clone(), restarts.clone(), image_key);
     // Both streams are live once the probe volume is seen on each.
     let probe_key = format!("v+:{}", volume_mirror_name(&probe));
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let ready = seen
             .lock()
@@ -424,7 +424,7 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
         }
         anyhow::ensure!(
             Instant::now() < deadline,
-            "the Docker event stream or the mirror watch did not deliver a probe within 30s"
+            "the Docker event stream or the mirror watch did not deliver a probe within 90s"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
