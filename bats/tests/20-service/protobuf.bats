@@ -8,7 +8,8 @@ KUBECTL_DIR=/usr/lib/google-cloud-sdk/bin
 
 setup_file() {
     rdd_setup_file
-    rdd svc serve --controllers=-app,-engine >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
+    # The binary itself, not the `rdd` function: `$!` must be the service.
+    "${RDD_BIN}" svc serve --controllers=-app,-engine >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
     echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
     local config
     config="$(rdd svc paths config)"

@@ -22,7 +22,8 @@ setup_file() {
         docker -H "unix://${PRIVATE}/d.sock" info >/dev/null 2>&1 && break
         sleep 0.2
     done
-    rdd svc serve --controllers=app >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
+    # The binary itself, not the `rdd` function: `$!` must be the service.
+    "${RDD_BIN}" svc serve --controllers=app >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
     echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
     local config
     config="$(rdd svc paths config)"

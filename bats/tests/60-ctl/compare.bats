@@ -11,7 +11,8 @@ setup_file() {
     KUBECTL="${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}"
     [[ -x "${KUBECTL}" ]] || KUBECTL="$(command -v kubectl)"
     export KUBECTL
-    rdd svc serve --controllers=-app,-engine >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
+    # The binary itself, not the `rdd` function: `$!` must be the service.
+    "${RDD_BIN}" svc serve --controllers=-app,-engine >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
     echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
     local config
     config="$(rdd svc paths config)"
