@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(docker.io busybox-static bats bats-assert bats-support bats-file jq bsdutils)
+packages=(docker.io busybox-static bats bats-assert bats-support bats-file jq bsdutils curl python3)
 
 install_missing() {
     local missing=()

@@ -1,5 +1,5 @@
 //! kill -9 during a write load (SPEC §3.5, §12): a child process — this test
-//! binary re-executed in its child mode — writes as fast as it can and
+//! re-executed with the child's database in its environment — writes as fast as it can and
 //! prints every acknowledged write; the parent kills it with SIGKILL midway
 //! and checks that the reopened store holds every acknowledged write, that
 //! SQLite's integrity check passes and that revisions keep increasing.
@@ -19,10 +19,8 @@ mod storage_crash {
     /// Acknowledgements to see before the kill.
     const KILL_AFTER: usize = 1500;
 
-    #[test]
-    #[ignore = "child process of acknowledged_writes_survive_kill_9, which runs it"]
-    fn crash_child() {
-        let path = PathBuf::from(std::env::var_os(CHILD_DB).expect("run by acknowledged_writes_survive_kill_9"));
+    /// The child's writer: runs until the parent kills it.
+    fn crash_child(path: PathBuf) {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         runtime.block_on(async move {
             let store = Store::open(&path, StoreOptions::default()).unwrap();
@@ -52,10 +50,15 @@ mod storage_crash {
 
     #[test]
     fn acknowledged_writes_survive_kill_9() {
+        // The same test, re-executed with CHILD_DB set, is the child.
+        if let Some(path) = std::env::var_os(CHILD_DB) {
+            crash_child(PathBuf::from(path));
+            return;
+        }
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("db.sqlite");
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "storage_crash::crash_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .args(["--exact", "storage_crash::acknowledged_writes_survive_kill_9", "--nocapture", "--test-threads=1"])
             .env(CHILD_DB, &db)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

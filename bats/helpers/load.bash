@@ -38,3 +38,47 @@ rdd_setup_file() {
     export RDD_INSTANCE
     unset XDG_DATA_HOME XDG_STATE_HOME XDG_CONFIG_HOME RDD_LOG_DIR RDD_LOG_LEVEL RUST_LOG NO_COLOR KUBECONFIG
 }
+
+# The reference kubectl: 1.33 where installed, else the one on PATH.
+KUBECTL="${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}"
+[[ -x "${KUBECTL}" ]] || KUBECTL="$(command -v kubectl || true)"
+export KUBECTL
+
+# kubectl with this instance's kubeconfig.
+k() {
+    "${KUBECTL}" --kubeconfig "$(rdd svc paths config)" "$@"
+}
+
+# rdd_serve [CONTROLLERS]: `rdd svc serve` in the background for this file
+# (default: the API server alone) until it answers /readyz. The binary
+# itself, not the `rdd` function, so that `$!` is the service and
+# rdd_serve_stop can stop it (an orphan would keep bats waiting).
+rdd_serve() {
+    "${RDD_BIN}" svc serve --controllers="${1:--app,-engine}" >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
+    echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
+    local config
+    config="$(rdd svc paths config)"
+    for _ in $(seq 1 300); do
+        if [[ -f "${config}" ]] && k get --raw /readyz >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    cat "${BATS_FILE_TMPDIR}/serve.log" >&2
+    return 1
+}
+
+# stop_pid PID: SIGTERM, up to 10 s to exit, then SIGKILL.
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 100); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null || true
+}
+
+# Stops the service rdd_serve started.
+rdd_serve_stop() {
+    stop_pid "$(cat "${BATS_FILE_TMPDIR}/serve.pid")"
+}

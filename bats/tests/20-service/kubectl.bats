@@ -6,40 +6,13 @@ load ../../helpers/load
 
 setup_file() {
     rdd_setup_file
-    KUBECTL="${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}"
-    [[ -x "${KUBECTL}" ]] || KUBECTL="$(command -v kubectl)"
-    export KUBECTL
-    # The binary itself, not the `rdd` function: `$!` must be the service.
-    "${RDD_BIN}" svc serve --controllers=-app,-engine >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
-    echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
-    local config
-    config="$(rdd svc paths config)"
-    for _ in $(seq 1 300); do
-        if [[ -f "${config}" ]] && "${KUBECTL}" --kubeconfig "${config}" get --raw /readyz >/dev/null 2>&1; then
-            # The engine controller makes the mirror namespace; it does not run here.
-            printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: rancher-desktop\n' |
-                "${KUBECTL}" --kubeconfig "${config}" apply -f - >/dev/null
-            return 0
-        fi
-        sleep 0.1
-    done
-    cat "${BATS_FILE_TMPDIR}/serve.log" >&2
-    return 1
+    rdd_serve
+    # The engine controller makes the mirror namespace; it does not run here.
+    printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: rancher-desktop\n' | k apply -f - >/dev/null
 }
 
 teardown_file() {
-    local pid
-    pid="$(cat "${BATS_FILE_TMPDIR}/serve.pid")"
-    kill -TERM "${pid}" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-        kill -0 "${pid}" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "${pid}" 2>/dev/null || true
-}
-
-k() {
-    "${KUBECTL}" --kubeconfig "$(rdd svc paths config)" "$@"
+    rdd_serve_stop
 }
 
 @test "api-resources lists the built-in kinds and rdd's CRDs" {

@@ -8,30 +8,11 @@ KUBECTL_DIR=/usr/lib/google-cloud-sdk/bin
 
 setup_file() {
     rdd_setup_file
-    # The binary itself, not the `rdd` function: `$!` must be the service.
-    "${RDD_BIN}" svc serve --controllers=-app,-engine >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
-    echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
-    local config
-    config="$(rdd svc paths config)"
-    for _ in $(seq 1 300); do
-        if [[ -f "${config}" ]] && kubectl --kubeconfig "${config}" get --raw /readyz >/dev/null 2>&1; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    cat "${BATS_FILE_TMPDIR}/serve.log" >&2
-    return 1
+    rdd_serve
 }
 
 teardown_file() {
-    local pid
-    pid="$(cat "${BATS_FILE_TMPDIR}/serve.pid")"
-    kill -TERM "${pid}" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-        kill -0 "${pid}" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "${pid}" 2>/dev/null || true
+    rdd_serve_stop
 }
 
 # kv VERSION ARGS...: kubectl of that minor version with the instance kubeconfig.

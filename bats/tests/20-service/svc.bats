@@ -6,9 +6,6 @@ load ../../helpers/load
 
 setup_file() {
     rdd_setup_file
-    KUBECTL="${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}"
-    [[ -x "${KUBECTL}" ]] || KUBECTL="$(command -v kubectl)"
-    export KUBECTL
     OTHER="${RDD_INSTANCE}-b"
     export OTHER
 }

@@ -22,29 +22,15 @@ setup_file() {
         docker -H "unix://${PRIVATE}/d.sock" info >/dev/null 2>&1 && break
         sleep 0.2
     done
-    # The binary itself, not the `rdd` function: `$!` must be the service.
-    "${RDD_BIN}" svc serve --controllers=app >"${BATS_FILE_TMPDIR}/serve.log" 2>&1 3>&- &
-    echo $! >"${BATS_FILE_TMPDIR}/serve.pid"
-    local config
-    config="$(rdd svc paths config)"
-    for _ in $(seq 1 300); do
-        [[ -f "${config}" ]] && k get --raw /readyz >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    rdd_serve app
     rdd set --wait=false running=true containerEngine.provider=external \
         "containerEngine.endpoint=unix://${PRIVATE}/d.sock" >/dev/null
 }
 
 teardown_file() {
     [[ -z "${CONTROLLER_PID:-}" ]] || kill -KILL "${CONTROLLER_PID}" 2>/dev/null || true
+    rdd_serve_stop
     local pid
-    pid="$(cat "${BATS_FILE_TMPDIR}/serve.pid")"
-    kill -TERM "${pid}" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-        kill -0 "${pid}" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "${pid}" 2>/dev/null || true
     pid="$(cat "${PRIVATE}/dockerd.pid")"
     kill -TERM "${pid}" 2>/dev/null || true
     for _ in $(seq 1 150); do
@@ -85,7 +71,9 @@ d() {
     assert_output --partial "rdd_engine_events_processed_total"
     assert_output --regexp "rdd_engine_sync_duration_seconds_count [1-9]"
     kill -TERM "${CONTROLLER_PID}"
-    run -0 wait "${CONTROLLER_PID}"
+    local controller_status=0
+    wait "${CONTROLLER_PID}" || controller_status=$?
+    assert_equal "${controller_status}" 0
     CONTROLLER_PID=""
     run -0 cat "${BATS_TEST_TMPDIR}/controller.log"
     assert_output --partial "engine controller started"

@@ -12,9 +12,6 @@ app_setup_file() {
     # Several agents and CI jobs share the machine: no docker0, no iptables.
     export RDD_DOCKERD_ARGS="--bridge=none --iptables=false --ip6tables=false"
     unset RDD_DOCKERD RDD_CONTAINERD DOCKER_HOST
-    KUBECTL="${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}"
-    [[ -x "${KUBECTL}" ]] || KUBECTL="$(command -v kubectl)"
-    export KUBECTL
     if [[ $(id -u) -ne 0 ]]; then
         echo "# the managed dockerd needs root" >&3
         return 1
@@ -24,10 +21,6 @@ app_setup_file() {
 # Stops the service (and with it the managed engine), removes the files.
 app_teardown_file() {
     rdd svc delete --timeout 90s >/dev/null 2>&1 || rdd svc stop >/dev/null 2>&1 || true
-}
-
-k() {
-    "${KUBECTL}" --kubeconfig "$(rdd svc paths config)" "$@"
 }
 
 # One field of the App, by kubectl jsonpath.
