@@ -40,6 +40,9 @@ enum Verb {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// patch, delete, create, apply, label, annotate (see `write_cli`).
+    #[command(flatten)]
+    Write(super::write_cli::WriteVerb),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +131,7 @@ pub async fn run(instance: &Instance, env: &Environment, args: Vec<OsString>) ->
     };
     let result = match cli.verb {
         Verb::Config { command: ConfigCommand::View(view) } => config(&paths, view).await,
+        Verb::Write(verb) => return super::write_cli::run(instance, env, verb).await,
         Verb::Get(args) => {
             let config = crate::svc::ensure_running(instance, env).await?;
             let namespace = config.default_namespace.clone();

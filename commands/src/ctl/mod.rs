@@ -10,20 +10,29 @@
 //! (`kubectl`).
 
 pub mod api_resources;
+pub mod apply;
 pub mod client;
 pub mod command;
 pub mod config_view;
+pub mod create;
 pub mod custom_columns;
+pub mod delete;
 pub mod discovery;
 pub mod get;
 pub mod jsonpath_printer;
 pub mod kubectl;
+pub mod labels;
+pub mod manifest;
+pub mod mutate;
 mod ordered;
+pub mod patch;
 pub mod printers;
 pub mod table;
 pub mod tabwriter;
+pub mod three_way;
 pub mod typed;
 pub mod wait_condition;
+pub mod write_cli;
 pub mod yaml;
 
 pub use api_resources::{
