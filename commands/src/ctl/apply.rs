@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use super::client::{CtlError, get_json};
 use super::discovery::Discovery;
 use super::manifest::{map_manifest, read_manifests, with_source};
-use super::mutate::{DryRun, print_object, report, send, write_out, write_query};
+use super::mutate::{DryRun, Printer, report, send, write_query};
 use super::patch::is_builtin;
 use super::three_way::{Flavor, three_way};
 
@@ -60,6 +60,7 @@ pub fn with_last_applied(object: &Value) -> (Value, String) {
 pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOptions) -> Result<(), CtlError> {
     let manifests = read_manifests(&options.files)?;
     let mut errors = Vec::new();
+    let mut printer = Printer::new(options.output.as_deref());
     for mut manifest in manifests {
         let mapped = match map_manifest(discovery, &mut manifest, &options.namespace, options.enforce_namespace) {
             Ok(mapped) => mapped,
@@ -92,7 +93,7 @@ pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOption
                     }
                 }
             };
-            write_out(&print_object(&created, options.output.as_deref(), &options.dry_run.decorate("created"))?)?;
+            printer.print(&created, &options.dry_run.decorate("created"))?;
             continue;
         };
         let original = match current.pointer("/metadata/annotations").and_then(|a| a.get(LAST_APPLIED)) {
@@ -115,7 +116,7 @@ pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOption
         };
         let patch = three_way(&original, &annotated, &current, flavor);
         if patch.as_object().is_some_and(Map::is_empty) {
-            write_out(&print_object(&current, options.output.as_deref(), &options.dry_run.decorate("unchanged"))?)?;
+            printer.print(&current, &options.dry_run.decorate("unchanged"))?;
             continue;
         }
         let patched = if options.dry_run == DryRun::Client {
@@ -132,7 +133,7 @@ pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOption
                 }
             }
         };
-        write_out(&print_object(&patched, options.output.as_deref(), &options.dry_run.decorate("configured"))?)?;
+        printer.print(&patched, &options.dry_run.decorate("configured"))?;
     }
     report(errors)
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::client::CtlError;
 use super::discovery::Discovery;
 use super::manifest::{map_manifest, read_manifests, with_source};
-use super::mutate::{DryRun, print_object, report, send, write_out, write_query};
+use super::mutate::{DryRun, Printer, print_object, report, send, write_out, write_query};
 use super::{TypedObject, name_lines, to_yaml};
 
 /// The flags of `create -f`.
@@ -33,6 +33,7 @@ pub async fn create_from_files(
 ) -> Result<(), CtlError> {
     let manifests = read_manifests(&options.files)?;
     let mut errors = Vec::new();
+    let mut printer = Printer::new(options.output.as_deref());
     for mut manifest in manifests {
         let mapped = match map_manifest(discovery, &mut manifest, &options.namespace, options.enforce_namespace) {
             Ok(mapped) => mapped,
@@ -54,7 +55,7 @@ pub async fn create_from_files(
                 }
             }
         };
-        write_out(&print_object(&created, options.output.as_deref(), &options.dry_run.decorate("created"))?)?;
+        printer.print(&created, &options.dry_run.decorate("created"))?;
     }
     report(errors)
 }

@@ -2,7 +2,7 @@
 //! removes, on named or selected objects. Each object is read, changed
 //! locally (refusing to change an existing value without `--overwrite`,
 //! in kubectl's words for each verb), and the difference sent as a JSON
-//! merge patch. `label` reports `labeled`, `unlabeled`, `label(s) changed`
+//! merge patch. `label` reports `labeled`, `unlabeled` (the JSON got shorter)
 //! or `not labeled` and prints the object as it changed it locally;
 //! `annotate` always reports `annotated` and prints the server's answer.
 
@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 
 use http::Method;
 use kube::Client;
+use rdd_api::jsonpath::golang::marshal_compact;
 use serde_json::{Map, Value};
 
 use super::client::CtlError;
 use super::discovery::Discovery;
-use super::mutate::{DryRun, Selection, print_object, report, select, send, write_out, write_query};
+use super::mutate::{DryRun, Printer, Selection, report, select, send, write_out, write_query};
 
 /// Which map the verb edits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,15 +161,16 @@ pub fn change(object: &mut Value, which: MetaMap, changes: &Changes, overwrite: 
     Ok(())
 }
 
-/// `label`'s verdict from the labels before and after.
-fn label_message(before: &Map<String, Value>, after: &Map<String, Value>) -> &'static str {
-    let unlabeled = before.keys().any(|k| !after.contains_key(k));
-    let labeled = after.iter().any(|(k, v)| before.get(k) != Some(v));
-    match (labeled, unlabeled) {
-        (true, true) => "label(s) changed",
-        (true, false) => "labeled",
-        (false, true) => "unlabeled",
-        (false, false) => "not labeled",
+/// `label`'s verdict, as kubectl 1.33 words it: `labeled` for any change,
+/// `unlabeled` when (without `--overwrite`) the object's JSON got shorter.
+fn label_message(before: &Value, after: &Value, overwrite: bool) -> &'static str {
+    let (old, new) = (marshal_compact(before), marshal_compact(after));
+    if old == new {
+        "not labeled"
+    } else if !overwrite && new.len() < old.len() {
+        "unlabeled"
+    } else {
+        "labeled"
     }
 }
 
@@ -216,6 +218,7 @@ pub async fn label(client: &Client, discovery: &Discovery, options: &LabelOption
     }
     selection.args = resources;
     let (targets, mut errors) = select(client, discovery, &selection, true).await?;
+    let mut printer = Printer::new(options.output.as_deref());
     let field = format!("/metadata/{}", which.field());
     for target in targets {
         let before = target.object.clone().unwrap_or(Value::Null);
@@ -232,7 +235,6 @@ pub async fn label(client: &Client, discovery: &Discovery, options: &LabelOption
             errors.push(err);
             continue;
         }
-        let new_map = after.pointer(&field).and_then(Value::as_object).cloned().unwrap_or_default();
         let answer = if options.dry_run == DryRun::Client {
             after.clone()
         } else {
@@ -251,10 +253,10 @@ pub async fn label(client: &Client, discovery: &Discovery, options: &LabelOption
             }
         };
         let (operation, printed) = match which {
-            MetaMap::Labels => (label_message(&old_map, &new_map), &after),
+            MetaMap::Labels => (label_message(&before, &after, options.overwrite), &after),
             MetaMap::Annotations => ("annotated", &answer),
         };
-        write_out(&print_object(printed, options.output.as_deref(), &options.dry_run.decorate(operation))?)?;
+        printer.print(printed, &options.dry_run.decorate(operation))?;
     }
     report(errors)
 }
@@ -316,11 +318,12 @@ mod tests {
 
     #[test]
     fn verdicts_and_patches() {
-        let m = |v: Value| v.as_object().cloned().unwrap();
-        assert_eq!(label_message(&m(json!({"a": "1"})), &m(json!({"a": "1"}))), "not labeled");
-        assert_eq!(label_message(&m(json!({"a": "1"})), &m(json!({}))), "unlabeled");
-        assert_eq!(label_message(&m(json!({"a": "1"})), &m(json!({"b": "1"}))), "label(s) changed");
-        assert_eq!(label_message(&m(json!({})), &m(json!({"b": "1"}))), "labeled");
+        let o = |labels: Value| json!({"metadata": {"labels": labels}});
+        assert_eq!(label_message(&o(json!({"a": "1"})), &o(json!({"a": "1"})), false), "not labeled");
+        assert_eq!(label_message(&o(json!({"a": "1"})), &o(json!({})), false), "unlabeled");
+        assert_eq!(label_message(&o(json!({"a": "1"})), &o(json!({})), true), "labeled");
+        assert_eq!(label_message(&o(json!({"tier": "web"})), &o(json!({"x": "1"})), false), "unlabeled");
+        assert_eq!(label_message(&o(json!({})), &o(json!({"b": "1"})), false), "labeled");
         let patch = merge_diff(
             &json!({"metadata": {"labels": {"a": "1"}, "name": "x"}}),
             &json!({"metadata": {"labels": {"b": "2"}, "name": "x"}}),

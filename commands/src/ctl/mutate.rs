@@ -276,6 +276,35 @@ pub fn print_object(object: &Value, output: Option<&str>, operation: &str) -> Re
     }
 }
 
+/// Prints the objects of one command to stdout; YAML documents after the
+/// first are preceded by `---`, as kubectl's YAML printer does.
+#[derive(Debug, Clone, Default)]
+pub struct Printer {
+    output: Option<String>,
+    printed: usize,
+}
+
+impl Printer {
+    pub fn new(output: Option<&str>) -> Printer {
+        Printer { output: output.map(str::to_owned), printed: 0 }
+    }
+
+    /// Prints `text` (one object already formatted by the caller).
+    pub fn write(&mut self, text: &str) -> Result<(), CtlError> {
+        self.printed += 1;
+        if self.printed > 1 && self.output.as_deref() == Some("yaml") {
+            write_out("---\n")?;
+        }
+        write_out(text)
+    }
+
+    /// Prints one object with [`print_object`].
+    pub fn print(&mut self, object: &Value, operation: &str) -> Result<(), CtlError> {
+        let text = print_object(object, self.output.as_deref(), operation)?;
+        self.write(&text)
+    }
+}
+
 /// `kind[.group]/name OPERATION`, from the resource rather than an object.
 pub fn name_line(resource: &ApiResource, name: &str, operation: &str) -> String {
     let kind = resource.kind.to_lowercase();

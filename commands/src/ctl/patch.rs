@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::client::CtlError;
 use super::discovery::Discovery;
-use super::mutate::{DryRun, Selection, print_object, report, select, send, write_out, write_query};
+use super::mutate::{DryRun, Printer, Selection, report, select, send, write_query};
 
 /// The flags of `patch` served natively.
 #[derive(Debug, Clone, Default)]
@@ -75,6 +75,7 @@ pub async fn patch(client: &Client, discovery: &Discovery, options: &PatchOption
     if targets.is_empty() && errors.is_empty() {
         return Err(CtlError::message("no objects passed to patch"));
     }
+    let mut printer = Printer::new(options.output.as_deref());
     for target in targets {
         let current = target.object.clone().unwrap_or(Value::Null);
         let patched = if options.dry_run == DryRun::Client {
@@ -116,7 +117,7 @@ pub async fn patch(client: &Client, discovery: &Discovery, options: &PatchOption
             }
         };
         let operation = if patched != current { "patched" } else { "patched (no change)" };
-        write_out(&print_object(&patched, options.output.as_deref(), operation)?)?;
+        printer.print(&patched, operation)?;
     }
     report(errors)
 }
