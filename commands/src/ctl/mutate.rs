@@ -160,12 +160,12 @@ pub fn no_resources_error() -> CtlError {
     )
 }
 
+/// Resources to list, and (resource, name) pairs named.
+type Parsed<'a> = (Vec<&'a ApiResource>, Vec<(&'a ApiResource, String)>);
+
 /// The (resource, name) pairs the arguments name, or the resources to list
 /// when none are named.
-fn parse_args<'a>(
-    discovery: &'a Discovery,
-    selection: &Selection,
-) -> Result<(Vec<&'a ApiResource>, Vec<(&'a ApiResource, String)>), CtlError> {
+fn parse_args<'a>(discovery: &'a Discovery, selection: &Selection) -> Result<Parsed<'a>, CtlError> {
     let args = &selection.args;
     let Some(first) = args.first() else { return Err(no_resources_error()) };
     let selecting = selection.all || selection.selector.is_some() || selection.field_selector.is_some();
