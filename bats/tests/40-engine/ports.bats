@@ -88,6 +88,10 @@ wait_ports() {
     d stop -t 0 ported >/dev/null
     wait_field container "${cid}" '{.status.status}' exited
     wait_ports "${cid}"
+    # Docker releases the bindings of a stopped container: every port is
+    # left exposed only.
+    run -0 kn get container "${cid}" -o jsonpath='{.status.ports[*].name}|{.status.ports[*].bindings}'
+    assert_output "80/tcp 81/udp 82/tcp|"
     d start ported >/dev/null
     wait_field container "${cid}" '{.status.status}' running
     wait_ports "${cid}"
