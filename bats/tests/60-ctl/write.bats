@@ -284,6 +284,11 @@ twice() {
     SAME_STDERR=0 twice apply -f "${F}/bad-kind.yaml"
     twice apply -f "${F}/missing.yaml"
     twice apply
+    twice apply --server-side -f "${F}/new.yaml"
+    twice apply --server-side -f "${F}/new.yaml" --dry-run=server -o name
+    # Two conflicts: kubectl prints its aggregate bare, rdd's first line starts with `error: `.
+    SAME_STDERR=0 twice apply --server-side -f "${F}/changed.yaml"
+    twice apply --server-side -f "${F}/two.yaml" --force-conflicts
 }
 
 @test "label and annotate like kubectl" {

@@ -6,6 +6,8 @@
 //! file and the live object (`configured`), or left alone when the patch
 //! is empty (`unchanged`). Built-in kinds get a strategic merge patch,
 //! other kinds a JSON merge patch, as kubectl decides by its scheme.
+//! `--server-side` sends each object as an apply patch instead
+//! (`serverside-applied`), with kubectl's help text on conflicts.
 
 use http::Method;
 use kube::Client;
@@ -31,6 +33,45 @@ pub struct ApplyOptions {
     pub enforce_namespace: bool,
     pub dry_run: DryRun,
     pub output: Option<String>,
+    /// `--server-side`: the server merges (`serverside-applied`).
+    pub server_side: bool,
+    /// `--force-conflicts` (server-side only).
+    pub force_conflicts: bool,
+    /// `--field-manager`; kubectl's default depends on the mode.
+    pub field_manager: Option<String>,
+}
+
+/// What kubectl adds to the server's message when a server-side apply conflicts.
+const CONFLICT_HELP: &str = "Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the `--force-conflicts` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts";
+
+/// Server-side apply of one object: the object is the apply patch.
+async fn apply_server_side(
+    client: &Client,
+    options: &ApplyOptions,
+    path: &str,
+    object: &Value,
+) -> Result<Value, CtlError> {
+    let manager = options.field_manager.as_deref().unwrap_or("kubectl");
+    let query = write_query(options.dry_run, Some(manager), true);
+    let path = format!("{path}{query}&force={}", options.force_conflicts);
+    let body = marshal_compact(object).into_bytes();
+    match send(client, Method::PATCH, &path, PatchType::Apply.media_type(), body).await {
+        Err(err) if err.text.starts_with("Error from server (Conflict): Apply failed") => {
+            let message = err.text.trim_start_matches("Error from server (Conflict): ");
+            Err(CtlError { text: format!("error: {message}\n{CONFLICT_HELP}"), status: err.status })
+        }
+        other => other,
+    }
 }
 
 /// The object with its last-applied annotation set, and that annotation's
@@ -56,6 +97,10 @@ pub fn with_last_applied(object: &Value) -> (Value, String) {
     (annotated, applied)
 }
 
+fn client_side_manager(options: &ApplyOptions) -> &str {
+    options.field_manager.as_deref().unwrap_or("kubectl-client-side-apply")
+}
+
 /// Runs `apply -f`.
 pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOptions) -> Result<(), CtlError> {
     let manifests = read_manifests(&options.files)?;
@@ -69,6 +114,19 @@ pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOption
                 continue;
             }
         };
+        if options.server_side {
+            if options.dry_run == DryRun::Client {
+                errors.push(CtlError::message(
+                    "--dry-run=client doesn't work with --server-side (did you mean --dry-run=server instead?)",
+                ));
+                continue;
+            }
+            match apply_server_side(client, options, &mapped.path(), &manifest.object).await {
+                Ok(applied) => printer.print(&applied, &options.dry_run.decorate("serverside-applied"))?,
+                Err(err) => errors.push(err),
+            }
+            continue;
+        }
         let (annotated, _) = with_last_applied(&manifest.object);
         let current = match get_json(client, &mapped.path()).await {
             Ok(current) => Some(current),
@@ -83,7 +141,7 @@ pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOption
                 annotated
             } else {
                 let path =
-                    mapped.collection.clone() + &write_query(options.dry_run, Some("kubectl-client-side-apply"), true);
+                    mapped.collection.clone() + &write_query(options.dry_run, Some(client_side_manager(options)), true);
                 let body = serde_json::to_vec(&annotated).unwrap_or_default();
                 match send(client, Method::POST, &path, "application/json", body).await {
                     Ok(created) => created,
@@ -123,7 +181,7 @@ pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOption
             current
         } else {
             let patch_type = if strategic { PatchType::StrategicMerge } else { PatchType::MergePatch };
-            let path = mapped.path() + &write_query(options.dry_run, Some("kubectl-client-side-apply"), true);
+            let path = mapped.path() + &write_query(options.dry_run, Some(client_side_manager(options)), true);
             let body = serde_json::to_vec(&patch).unwrap_or_default();
             match send(client, Method::PATCH, &path, patch_type.media_type(), body).await {
                 Ok(patched) => patched,

@@ -145,6 +145,12 @@ pub struct SecretArgs {
 pub struct ApplyArgs {
     #[arg(short = 'f', long = "filename")]
     files: Vec<String>,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    server_side: Option<bool>,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    force_conflicts: Option<bool>,
+    #[arg(long)]
+    field_manager: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -259,8 +265,16 @@ async fn run_verb(client: &Client, discovery: &Discovery, default_ns: &str, verb
                 return Err(CtlError::message("must specify one of -f and -k"));
             }
             let (namespace, enforce_namespace) = namespace(args.common.namespace, default_ns);
-            let options =
-                ApplyOptions { files: args.files, namespace, enforce_namespace, dry_run, output: args.common.output };
+            let options = ApplyOptions {
+                files: args.files,
+                namespace,
+                enforce_namespace,
+                dry_run,
+                output: args.common.output,
+                server_side: args.server_side.unwrap_or(false),
+                force_conflicts: args.force_conflicts.unwrap_or(false),
+                field_manager: args.field_manager,
+            };
             apply(client, discovery, &options).await
         }
         WriteVerb::Label(args) => label_verb(client, discovery, default_ns, args, MetaMap::Labels).await,
