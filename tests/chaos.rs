@@ -31,6 +31,10 @@ const CONTAINERS: usize = 10;
 const TAGS: usize = 5;
 const OTHERS: usize = 2;
 const VOLUMES: usize = 6;
+/// A convergence check this often during the run, and at its end.
+const CHECKPOINT: Duration = Duration::from_secs(25);
+/// How long the mirrors may take to agree with Docker at a check.
+const SETTLE: Duration = Duration::from_secs(60);
 
 /// What happened, for the failure message (the last operations matter).
 struct Journal(Vec<String>);
@@ -61,29 +65,53 @@ async fn chaos_ends_with_exactly_one_correct_mirror_per_docker_object() {
     let mut journal = Journal(Vec::new());
     let started = Instant::now();
     let mut ops = 0u32;
+    let mut checkpoint = CHECKPOINT;
     while started.elapsed() < Duration::from_secs(secs) {
+        if started.elapsed() >= checkpoint {
+            // A quiet moment in the middle: the mirrors must catch up here
+            // too, not only after the final settling.
+            checkpoint += CHECKPOINT;
+            if let Err(diff) = rig::checker::converge(&rig.docker, &rig.client, NS, SETTLE).await {
+                fail(seed, secs, &format!("at the checkpoint at {:?}", started.elapsed()), &diff, &journal);
+            }
+            journal.note(started, "checkpoint: converged".into());
+        }
         ops += 1;
         let what = step(&mut rig, &mut rng).await;
         journal.note(started, what);
         tokio::time::sleep(Duration::from_millis(rng.below(150) as u64)).await;
     }
-    eprintln!("chaos: {ops} operations in {:?}", started.elapsed());
+    let count = |what: &str| journal.0.iter().filter(|line| line.contains(what)).count();
+    eprintln!(
+        "chaos: {ops} operations in {:?}: {} dockerd restarts, {} engine controller restarts, {} service restarts, \
+         {} Kubernetes-side deletes, {} spec.state patches, {} failed",
+        started.elapsed(),
+        count("restart dockerd"),
+        count("restart the engine controller"),
+        count("restart the service"),
+        count("kubectl delete"),
+        count("kubectl patch"),
+        count("failed")
+    );
 
     // Everything runs again; then the mirrors must settle on Docker's state.
     if !rig.docker.is_up() {
         rig.docker.up(false);
     }
-    let limit = Duration::from_secs(60);
-    match rig::checker::converge(&rig.docker, &rig.client, NS, limit).await {
+    match rig::checker::converge(&rig.docker, &rig.client, NS, SETTLE).await {
         Ok(took) => eprintln!("chaos: converged {took:?} after the last operation"),
-        Err(diff) => panic!(
-            "chaos run with RDD_CHAOS_SEED={seed} RDD_CHAOS_SECS={secs} did not converge within {limit:?}.\n\
-             Difference (- missing mirror, + extra mirror, ~ wrong mirror, ! spec.state not met):\n{}\n\
-             Last operations:\n{}",
-            diff.join("\n"),
-            journal.tail(40)
-        ),
+        Err(diff) => fail(seed, secs, "after the last operation", &diff, &journal),
     }
+}
+
+fn fail(seed: u64, secs: u64, when: &str, diff: &[String], journal: &Journal) -> ! {
+    panic!(
+        "chaos run with RDD_CHAOS_SEED={seed} RDD_CHAOS_SECS={secs} did not converge within {SETTLE:?} {when}.\n\
+         Difference (- missing mirror, + extra mirror, ~ wrong mirror, ! spec.state not met):\n{}\n\
+         Last operations:\n{}",
+        diff.join("\n"),
+        journal.tail(40)
+    )
 }
 
 /// One random operation; returns what it did and how it went.

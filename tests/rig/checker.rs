@@ -24,14 +24,17 @@ pub fn docker_view(d: &Dockerd) -> Option<View> {
     let ids = d.try_docker(&["ps", "-aq", "--no-trunc"])?;
     let ids: Vec<&str> = ids.lines().filter(|l| !l.is_empty()).collect();
     if !ids.is_empty() {
-        let mut args = vec!["inspect", "--format", "{{.Id}}|{{.Name}}|{{.State.Status}}|{{.Image}}"];
+        let mut args = vec!["inspect", "--format", "{{.Id}}|{{.Name}}|{{.State.Status}}|{{.Image}}|{{.State.Pid}}|{{.State.ExitCode}}"];
         args.extend(&ids);
         // A container removed between ps and inspect fails the call: the
         // caller polls again.
         for line in d.try_docker(&args)?.lines() {
             let f: Vec<&str> = line.split('|').collect();
             let name = f[1].strip_prefix('/').unwrap_or(f[1]);
-            view.insert(f[0].to_owned(), format!("container name={name} state={} image={}", f[2], f[3]));
+            view.insert(
+                f[0].to_owned(),
+                format!("container name={name} state={} image={} pid={} exit={}", f[2], f[3], f[4], f[5]),
+            );
         }
     }
     for line in d.try_docker(&["image", "ls", "-a", "--no-trunc", "--format", "{{.ID}}|{{.Repository}}|{{.Tag}}"])?.lines()
@@ -62,10 +65,12 @@ pub async fn mirror_view(client: &kube::Client, namespace: &str) -> Result<View,
         let status = c.status.as_ref();
         let state = status.map(|s| serde_json::to_value(s.status).unwrap_or_default());
         let line = format!(
-            "container name={} state={} image={}",
+            "container name={} state={} image={} pid={} exit={}",
             status.and_then(|s| s.name.as_deref()).unwrap_or("?"),
             state.as_ref().and_then(|s| s.as_str()).unwrap_or("?"),
             status.and_then(|s| s.image.as_deref()).unwrap_or("?"),
+            status.and_then(|s| s.pid).unwrap_or(0),
+            status.and_then(|s| s.exit_code).map_or("?".into(), |c| c.to_string()),
         );
         view.insert(name_of(&c.metadata), line + &oddities(&c.metadata));
     }
