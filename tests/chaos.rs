@@ -2,10 +2,12 @@
 //! a seeded random sequence of Docker operations (run, create, start, stop,
 //! pause, unpause, rename, rm, tag, untag, import, volume create/rm),
 //! Kubernetes-side deletes and `spec.state` patches, and restarts of
-//! dockerd, the engine controller (a standalone `rdd engine-controller`,
-//! killed with SIGKILL) and the service (SIGKILL or SIGTERM). Then every
-//! part runs again and the checker waits (bounded) for exactly one correct
-//! mirror per Docker object and nothing else.
+//! dockerd, the engine controller and the service (SIGKILL or SIGTERM).
+//! The seed also picks where the engine controller runs: standalone (`rdd
+//! engine-controller`, killed on its own with SIGKILL) or in-process (it
+//! restarts with the service). Every 25 s, and at the end, every
+//! part runs and the checker waits (bounded) for exactly one correct mirror
+//! per Docker object and nothing else.
 //!
 //! The seed comes from `RDD_CHAOS_SEED` or the clock, and is printed at the
 //! start and with any failure; the same seed replays the same sequence of
@@ -59,7 +61,10 @@ async fn chaos_ends_with_exactly_one_correct_mirror_per_docker_object() {
     let seed = env_number("RDD_CHAOS_SEED").unwrap_or_else(random_seed);
     let secs = env_number("RDD_CHAOS_SECS").unwrap_or(60);
     eprintln!("chaos: RDD_CHAOS_SEED={seed} RDD_CHAOS_SECS={secs}");
-    let Some(mut rig) = Rig::start("ch", Engine::Standalone).await else { return };
+    // Both placements of the engine controller, chosen by the seed.
+    let engine = if seed % 2 == 0 { Engine::Standalone } else { Engine::InProcess };
+    eprintln!("chaos: engine controller {engine:?}");
+    let Some(mut rig) = Rig::start("ch", engine).await else { return };
     rig.docker.import_busybox(BASE, "base");
     let mut rng = Prng::new(seed);
     let mut journal = Journal(Vec::new());
@@ -87,7 +92,7 @@ async fn chaos_ends_with_exactly_one_correct_mirror_per_docker_object() {
          {} Kubernetes-side deletes, {} spec.state patches, {} failed",
         started.elapsed(),
         count("restart dockerd"),
-        count("restart the engine controller"),
+        count("restart the engine controller") + count("with the engine controller"),
         count("restart the service"),
         count("kubectl delete"),
         count("kubectl patch"),
@@ -151,7 +156,8 @@ async fn step(rig: &mut Rig, rng: &mut Prng) -> String {
         560..610 => docker(&["rmi", &tag]),
         610..630 => {
             let variant = format!("v{}", rng.below(3));
-            let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| d.import_busybox(&image, &variant))).is_ok();
+            let ok =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| d.import_busybox(&image, &variant))).is_ok();
             format!("import {image} variant {variant} ({})", if ok { "ok" } else { "failed" })
         }
         630..680 => docker(&["volume", "create", &volume]),
@@ -196,20 +202,25 @@ async fn step(rig: &mut Rig, rng: &mut Prng) -> String {
             rig.docker.up(false);
             format!("restart dockerd (down {pause} ms)")
         }
-        973..986 => {
+        973..986 if rig.engine() == Engine::Standalone => {
             rig.kill_engine();
             rig.start_engine();
             "kill -9 and restart the engine controller".into()
         }
         _ => {
             let kill = rng.chance(50);
-            // The tokens change with every start of the service: the
+            let standalone = rig.engine() == Engine::Standalone;
+            // The tokens change with every start of the service: a
             // standalone controller has to be restarted with the new
             // kubeconfig, as its user would.
-            rig.kill_engine();
+            if standalone {
+                rig.kill_engine();
+            }
             rig.restart_service(kill).await;
-            rig.start_engine();
-            format!("{} and restart the service and the engine controller", if kill { "kill -9" } else { "stop" })
+            if standalone {
+                rig.start_engine();
+            }
+            format!("{} and restart the service (with the engine controller)", if kill { "kill -9" } else { "stop" })
         }
     }
 }

@@ -83,7 +83,11 @@ async fn dockerd_restart_keeps_every_survivor_and_catches_up_within_5s() {
 
     let after = uids(&rig.client).await;
     let survivors: BTreeSet<&String> = before.keys().filter(|name| after.contains_key(*name)).collect();
-    assert_eq!(before.len() - survivors.len(), 3, "doomed, doomed-vol and the extra tag are gone: {before:?} {after:?}");
+    assert_eq!(
+        before.len() - survivors.len(),
+        3,
+        "doomed, doomed-vol and the extra tag are gone: {before:?} {after:?}"
+    );
     for name in &survivors {
         assert_eq!(before[*name], after[*name], "{name} got a new UID across the dockerd restart");
     }
@@ -224,8 +228,7 @@ async fn kill_9_of_the_service_under_write_load_loses_no_acknowledged_write() {
     };
     let stop = Arc::new(AtomicBool::new(false));
     let acked = Arc::new(Mutex::new(Acked::default()));
-    let writers: Vec<_> =
-        (0..4).map(|n| tokio::spawn(writer(api.clone(), n, stop.clone(), acked.clone()))).collect();
+    let writers: Vec<_> = (0..4).map(|n| tokio::spawn(writer(api.clone(), n, stop.clone(), acked.clone()))).collect();
 
     tokio::time::sleep(Duration::from_secs(3)).await;
     rig.service.kill();
@@ -276,7 +279,8 @@ async fn kill_9_of_the_service_under_write_load_loses_no_acknowledged_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_controller_killed_mid_sync_completes_pending_deletes() {
     let Some(mut rig) = Rig::start("ms", Engine::Standalone).await else { return };
-    rig.docker.import_busybox(BUSYBOX, "a");
+    let image = rig.docker.import_busybox(BUSYBOX, "a");
+    rig.docker.docker(&["tag", BUSYBOX, "rdd-rel/gone:1"]);
     rig.docker.sh(&format!(
         "for i in $(seq 1 30); do docker create --network none --name c$i {BUSYBOX} sh -c \"$IDLE\" >/dev/null; done; \
          for i in $(seq 1 8); do docker volume create v$i >/dev/null; done"
@@ -300,6 +304,9 @@ async fn engine_controller_killed_mid_sync_completes_pending_deletes() {
         let v = volumes.delete(&name, &DeleteParams::default()).await.unwrap();
         assert!(v.is_left(), "the finalizer holds the Volume mirror");
     }
+    let images: Api<Image> = Api::namespaced(rig.client.clone(), NS);
+    let tag = rdd_api::mirror::image_mirror_name(&image, Some("rdd-rel/gone:1"));
+    assert!(images.delete(&tag, &DeleteParams::default()).await.unwrap().is_left(), "the finalizer holds the Image");
     rig.docker.sh(&format!(
         "for i in $(seq 31 34); do docker create --network none --name c$i {BUSYBOX} sh -c \"$IDLE\" >/dev/null; done"
     ));
@@ -331,6 +338,7 @@ async fn engine_controller_killed_mid_sync_completes_pending_deletes() {
     for i in 1..=3 {
         assert!(rig.docker.try_docker(&["volume", "inspect", &format!("v{i}")]).is_none(), "volume v{i} not removed");
     }
+    assert!(rig.docker.try_docker(&["image", "inspect", "rdd-rel/gone:1"]).is_none(), "tag rdd-rel/gone:1 not removed");
     let mirrors = containers.list(&ListParams::default()).await.unwrap();
     assert_eq!(mirrors.items.len(), 30 - 8 + 4, "one Container mirror per container");
 }

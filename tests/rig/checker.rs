@@ -24,7 +24,11 @@ pub fn docker_view(d: &Dockerd) -> Option<View> {
     let ids = d.try_docker(&["ps", "-aq", "--no-trunc"])?;
     let ids: Vec<&str> = ids.lines().filter(|l| !l.is_empty()).collect();
     if !ids.is_empty() {
-        let mut args = vec!["inspect", "--format", "{{.Id}}|{{.Name}}|{{.State.Status}}|{{.Image}}|{{.State.Pid}}|{{.State.ExitCode}}"];
+        let mut args = vec![
+            "inspect",
+            "--format",
+            "{{.Id}}|{{.Name}}|{{.State.Status}}|{{.Image}}|{{.State.Pid}}|{{.State.ExitCode}}",
+        ];
         args.extend(&ids);
         // A container removed between ps and inspect fails the call: the
         // caller polls again.
@@ -37,7 +41,8 @@ pub fn docker_view(d: &Dockerd) -> Option<View> {
             );
         }
     }
-    for line in d.try_docker(&["image", "ls", "-a", "--no-trunc", "--format", "{{.ID}}|{{.Repository}}|{{.Tag}}"])?.lines()
+    for line in
+        d.try_docker(&["image", "ls", "-a", "--no-trunc", "--format", "{{.ID}}|{{.Repository}}|{{.Tag}}"])?.lines()
     {
         let f: Vec<&str> = line.split('|').collect();
         if f.len() != 3 {
@@ -109,11 +114,7 @@ fn oddities(meta: &kube::core::ObjectMeta) -> String {
 }
 
 /// Containers whose `spec.state` Docker does not meet (SPEC §6.5).
-pub async fn unmet_intents(
-    client: &kube::Client,
-    namespace: &str,
-    docker: &View,
-) -> Result<Vec<String>, kube::Error> {
+pub async fn unmet_intents(client: &kube::Client, namespace: &str, docker: &View) -> Result<Vec<String>, kube::Error> {
     let mut unmet = Vec::new();
     for c in Api::<Container>::namespaced(client.clone(), namespace).list(&ListParams::default()).await? {
         let name = name_of(&c.metadata);

@@ -65,14 +65,20 @@ impl Rig {
         Some(rig)
     }
 
+    /// Where the engine controller runs.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
     /// Waits until the App says ContainerEngineReady=True.
     pub async fn wait_connected(&self, limit: Duration) {
         let deadline = Instant::now() + limit;
         loop {
             let app = Api::<App>::all(self.client.clone()).get_opt("app").await;
-            let ready = app.as_ref().ok().and_then(|a| a.as_ref()).and_then(|a| a.status.clone()).is_some_and(|s| {
-                s.conditions.iter().any(|c| c.type_ == "ContainerEngineReady" && c.status == "True")
-            });
+            let ready =
+                app.as_ref().ok().and_then(|a| a.as_ref()).and_then(|a| a.status.clone()).is_some_and(|s| {
+                    s.conditions.iter().any(|c| c.type_ == "ContainerEngineReady" && c.status == "True")
+                });
             if ready {
                 return;
             }
@@ -85,11 +91,8 @@ impl Rig {
     pub fn start_engine(&mut self) {
         assert_eq!(self.engine, Engine::Standalone, "only a standalone engine controller is a process of its own");
         assert!(self.standalone.is_none(), "the engine controller is already running");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.engine_log_path())
-            .expect("engine log");
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(self.engine_log_path()).expect("engine log");
         let kubeconfig = self.service.kubeconfig_path();
         let child = self
             .service

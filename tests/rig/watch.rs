@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::serde::de::DeserializeOwned;
 use kube::api::{ListParams, WatchEvent, WatchParams};
 use kube::{Api, Resource, ResourceExt};
-use k8s_openapi::serde::de::DeserializeOwned;
 
 /// One recorded event: type ("ADDED", "MODIFIED", "DELETED", "ERROR …")
 /// and object name.
