@@ -1,6 +1,7 @@
 //! The chaos test of SPEC §12: for `RDD_CHAOS_SECS` (default 60) seconds,
 //! a seeded random sequence of Docker operations (run, create, start, stop,
-//! pause, unpause, rename, rm, tag, untag, import, volume create/rm),
+//! pause, unpause, rename, rm, kill, restart, tag, untag, import, image
+//! prune, volume create/rm),
 //! Kubernetes-side deletes and `spec.state` patches, and restarts of
 //! dockerd, the engine controller and the service (SIGKILL or SIGTERM).
 //! The seed also picks where the engine controller runs: standalone (`rdd
@@ -133,45 +134,48 @@ async fn step(rig: &mut Rig, rng: &mut Prng) -> String {
         format!("docker {} ({outcome})", args.join(" "))
     };
     match roll {
-        0..100 => {
+        0..90 => {
             let mut args = vec!["run", "-d", "--network", "none", "--name", &c, BASE];
             args.extend(rig::dockerd::IDLE);
             docker(&args)
         }
-        100..150 => {
+        90..130 => {
             let mut args = vec!["create", "--network", "none", "--name", &c, BASE];
             args.extend(rig::dockerd::IDLE);
             docker(&args)
         }
-        150..200 => docker(&["start", &c]),
-        200..270 => docker(&["stop", "-t", "1", &c]),
-        270..330 => docker(&["pause", &c]),
-        330..370 => docker(&["unpause", &c]),
-        370..420 => docker(&["rename", &c, &other]),
-        420..490 => docker(&["rm", "-f", &c]),
-        490..560 => {
+        130..170 => docker(&["start", &c]),
+        170..230 => docker(&["stop", "-t", "1", &c]),
+        230..280 => docker(&["pause", &c]),
+        280..310 => docker(&["unpause", &c]),
+        310..350 => docker(&["rename", &c, &other]),
+        350..410 => docker(&["rm", "-f", &c]),
+        410..430 => docker(&["kill", &c]),
+        430..450 => docker(&["restart", "-t", "1", &c]),
+        450..510 => {
             let source = if rng.chance(70) { BASE.to_owned() } else { image.clone() };
             docker(&["tag", &source, &tag])
         }
-        560..610 => docker(&["rmi", &tag]),
-        610..630 => {
+        510..550 => docker(&["rmi", &tag]),
+        550..570 => {
             let variant = format!("v{}", rng.below(3));
             let ok =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| d.import_busybox(&image, &variant))).is_ok();
             format!("import {image} variant {variant} ({})", if ok { "ok" } else { "failed" })
         }
-        630..680 => docker(&["volume", "create", &volume]),
-        680..720 => docker(&["volume", "rm", &volume]),
-        720..780 => {
+        570..580 => docker(&["image", "prune", "-f"]),
+        580..630 => docker(&["volume", "create", &volume]),
+        630..670 => docker(&["volume", "rm", &volume]),
+        670..740 => {
             let Some(id) = d.try_docker(&["inspect", "--format", "{{.Id}}", &c]) else {
                 return format!("delete Container {c}: no such container");
             };
             let r = Api::<Container>::namespaced(rig.client.clone(), NS).delete(&id, &DeleteParams::default()).await;
             format!("kubectl delete container {c} ({})", outcome(r.err()))
         }
-        780..810 => {
-            // Tags only: the base image's tag stays (containers use it), and
-            // a dangling image may be the parent of nothing we can know.
+        740..770 => {
+            // Not the base image's tag: containers use that image, and
+            // Docker rightly refuses to remove it.
             let Some(id) = d.try_docker(&["image", "inspect", "--format", "{{.Id}}", &tag]) else {
                 return format!("delete Image {tag}: no such tag");
             };
@@ -179,12 +183,24 @@ async fn step(rig: &mut Rig, rng: &mut Prng) -> String {
             let r = Api::<Image>::namespaced(rig.client.clone(), NS).delete(&name, &DeleteParams::default()).await;
             format!("kubectl delete image {tag} ({})", outcome(r.err()))
         }
-        810..840 => {
+        770..790 => {
+            let dangling = d.try_docker(&["image", "ls", "-q", "--no-trunc", "--filter", "dangling=true"]);
+            let mut ids: Vec<String> = dangling.unwrap_or_default().lines().map(str::to_owned).collect();
+            ids.sort();
+            if ids.is_empty() {
+                return "delete a dangling Image: there is none".into();
+            }
+            let id = ids[rng.below(ids.len())].clone();
+            let name = image_mirror_name(&id, None);
+            let r = Api::<Image>::namespaced(rig.client.clone(), NS).delete(&name, &DeleteParams::default()).await;
+            format!("kubectl delete dangling image {id} ({})", outcome(r.err()))
+        }
+        790..820 => {
             let name = volume_mirror_name(&volume);
             let r = Api::<Volume>::namespaced(rig.client.clone(), NS).delete(&name, &DeleteParams::default()).await;
             format!("kubectl delete volume {volume} ({})", outcome(r.err()))
         }
-        840..960 => {
+        820..960 => {
             let state = *rng.pick(&["running", "created", "unknown"]);
             let Some(id) = d.try_docker(&["inspect", "--format", "{{.Id}}", &c]) else {
                 return format!("patch {c} spec.state={state}: no such container");
