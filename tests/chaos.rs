@@ -63,7 +63,7 @@ async fn chaos_ends_with_exactly_one_correct_mirror_per_docker_object() {
     let secs = env_number("RDD_CHAOS_SECS").unwrap_or(60);
     eprintln!("chaos: RDD_CHAOS_SEED={seed} RDD_CHAOS_SECS={secs}");
     // Both placements of the engine controller, chosen by the seed.
-    let engine = if seed % 2 == 0 { Engine::Standalone } else { Engine::InProcess };
+    let engine = if seed.is_multiple_of(2) { Engine::Standalone } else { Engine::InProcess };
     eprintln!("chaos: engine controller {engine:?}");
     let Some(mut rig) = Rig::start("ch", engine).await else { return };
     rig.docker.import_busybox(BASE, "base");

@@ -138,7 +138,7 @@ async fn writer(api: Api<ConfigMap>, n: usize, stop: Arc<AtomicBool>, acked: Arc
     let mut i = 0u64;
     while !stop.load(Ordering::SeqCst) {
         i += 1;
-        let (name, written) = if i % 4 == 0 {
+        let (name, written) = if i.is_multiple_of(4) {
             let patch = serde_json::json!({"data": {"v": i.to_string()}});
             (counter.clone(), api.patch(&counter, &PatchParams::default(), &Patch::Merge(&patch)).await)
         } else {
