@@ -39,6 +39,8 @@ fn main() -> ExitCode {
     let result = logging::init(&log_config).and_then(|()| run(cli));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A ctl verb that already wrote its stderr (kubectl's aggregate errors, an interrupted watch).
+        Err(err) if ctl && err.message.is_empty() => ExitCode::from(err.status.code()),
         // ctl errors are kubectl's stderr text already (`Error from server ...`).
         Err(err) if ctl && (err.message.starts_with("error: ") || err.message.starts_with("Error from server")) => {
             eprintln!("{}", err.message);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::{CommandError, ExitStatus};
 
 /// The verbs `rdd ctl` serves itself; named in the error when kubectl is missing.
-pub const NATIVE_VERBS: &[&str] = &["get", "api-resources", "config view"];
+pub const NATIVE_VERBS: &[&str] = &["get", "api-resources", "config view", "describe", "wait", "wait-condition"];
 
 /// The first `kubectl` on PATH that is not rdd itself (a multi-call link
 /// named kubectl would otherwise exec itself forever).

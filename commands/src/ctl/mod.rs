@@ -5,25 +5,34 @@
 //! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses;
 //! the `api-resources` listing, `config view`; and how `wait --for=...` is
 //! read and checked. `command` parses `rdd ctl ARGS` and runs the native
-//! verbs (`get`, `api-resources`, `config view`) over one client and one
+//! verbs (`get`, `api-resources`, `config view`; `get --watch`, `describe`,
+//! `wait` and rdd's `wait-condition` in `watch`, `describe`, `wait` and
+//! `condition_wait`) over one client and one
 //! discovery pass (`discovery`); anything else goes to the real kubectl
 //! (`kubectl`).
 
 pub mod api_resources;
 pub mod client;
 pub mod command;
+pub mod condition_wait;
 pub mod config_view;
 pub mod custom_columns;
+pub mod describe;
+pub mod describe_text;
 pub mod discovery;
 pub mod get;
 pub mod jsonpath_printer;
 pub mod kubectl;
 mod ordered;
 pub mod printers;
+mod read_args;
+pub mod reporting;
 pub mod table;
 pub mod tabwriter;
 pub mod typed;
+pub mod wait;
 pub mod wait_condition;
+pub mod watch;
 pub mod yaml;
 
 pub use api_resources::{
