@@ -344,7 +344,7 @@ mod tests {
         events(&mut w, &list, now);
         assert_eq!(
             w.finish(),
-            "Events:\n  Type     Reason   Age              From    Message\n  ----     ------   ----             ----    -------\n  Warning  Failed   4m59s            ctl     no\n  Normal   Started  2s (x3 over 10m)  engine  up\n"
+            "Events:\n  Type     Reason   Age               From    Message\n  ----     ------   ----              ----    -------\n  Warning  Failed   4m59s             ctl     no\n  Normal   Started  2s (x3 over 10m)  engine  up\n"
         );
     }
 }
