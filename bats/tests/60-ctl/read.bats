@@ -159,11 +159,12 @@ watch_same() {
     done
     sleep 0.5
     "${change}"
-    sleep 1
+    sleep 1.5
     kill -TERM "${kpid}" "${rpid}" 2>/dev/null || true
     wait "${kpid}" || kstatus=$?
     wait "${rpid}" || rstatus=$?
-    sed -E -i 's/(^|  )[0-9]+s( |$)/\1<age>\2/g' "${kout}" "${rout}"
+    # Seconds tick between the two prints of a row: AGE cells (`5s`, `2m3s`) are normalised.
+    sed -E -i 's/(^|  )([0-9]+[smhd])+( |$)/\1<age>\3/g' "${kout}" "${rout}"
     if ! cmp -s "${kout}" "${rout}" || [[ "${kstatus}" != "${rstatus}" ]]; then
         echo "ARGS: get $* (kubectl exit ${kstatus}, rdd exit ${rstatus})" >&2
         diff "${kout}" "${rout}" >&2 || true
@@ -195,6 +196,10 @@ relabel_and_add() {
     same describe ns default
     same describe namespaces rancher-desktop
     same describe crd containers.containers.rancherdesktop.io
+    same describe crd
+    same describe events. -n default
+    same describe cm -A
+    same describe ns -l kubernetes.io/metadata.name=default
     same describe containers --show-events=false
 }
 
@@ -204,6 +209,7 @@ relabel_and_add() {
     same describe cm one nosuch nosuch2
     same describe cm/nosuch
     same describe cm -n empty
+    same describe apps
     same describe nosuchkind
     same describe
 }
