@@ -279,7 +279,10 @@ relabel_and_add() {
 }
 
 @test "get --watch ends on a closed pipe and reports a missing object" {
-    run -0 bash -c "timeout 10 '${RDD_BIN}' ctl get cm -w | head -1"
+    # head leaves after the header; the next event finds the pipe closed and
+    # rdd ends (timeout would exit 124).
+    (sleep 2 && k label cm one "seen=${RANDOM}" --overwrite >/dev/null) 3>&- &
+    run -0 bash -c "set -o pipefail; timeout 20 '${RDD_BIN}' ctl get cm -w | head -1"
     assert_output --regexp '^NAME +DATA +AGE$'
     same get cm nosuch -w
 }
