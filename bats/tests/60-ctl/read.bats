@@ -210,6 +210,8 @@ relabel_and_add() {
     same describe cm/nosuch
     same describe cm -n empty
     same describe apps
+    same describe container web -n nowhere
+    same describe container web -A
     same describe nosuchkind
     same describe
 }
@@ -248,6 +250,9 @@ relabel_and_add() {
     same wait --for=jsonpath='{.status.pid}'= container/web
     same wait --for=jsonpath='{.status.pid' container/web
     same wait --for=condition=Running container/web --timeout=bad
+    same wait --for=condition=Running container/web -n nowhere
+    same wait --for=condition=Running container/web -A
+    same wait --for=delete container/web -n nowhere
 }
 
 @test "wait sees a condition and a deletion that happen while it waits" {

@@ -288,8 +288,11 @@ pub async fn describe(client: &Client, discovery: &Discovery, options: &Describe
             }
             continue;
         }
+        if options.all_namespaces {
+            return Err(super::lookup::names_across_namespaces());
+        }
         for name in &request.names {
-            match get_json(client, &resource_path(r, Some(&options.namespace), Some(name))).await {
+            match super::lookup::get_named(client, r, &options.namespace, name).await {
                 Ok(object) => objects.push((r, with_kind(object, r))),
                 Err(err) => errors.push(err),
             }

@@ -23,6 +23,7 @@ pub mod discovery;
 pub mod get;
 pub mod jsonpath_printer;
 pub mod kubectl;
+pub mod lookup;
 mod ordered;
 pub mod printers;
 mod read_args;

@@ -177,9 +177,11 @@ async fn find<'a>(
             }
             continue;
         }
+        if options.all_namespaces {
+            return Err(super::lookup::names_across_namespaces());
+        }
         for name in &selection.names {
-            let path = resource_path(r, Some(&options.namespace), Some(name));
-            match get_json(client, &path).await {
+            match super::lookup::get_named(client, r, &options.namespace, name).await {
                 Ok(object) => targets.push(Target {
                     resource: r,
                     namespace: options.namespace.clone(),
