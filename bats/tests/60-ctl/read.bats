@@ -45,8 +45,8 @@ metadata:
   name: creds
   namespace: default
 type: Opaque
+# One key: kubectl walks Secret and ConfigMap data in Go's random map order.
 data:
-  user: YWRtaW4=
   password: c2VjcmV0MTIz
 ---
 apiVersion: containers.rancherdesktop.io/v1alpha1
