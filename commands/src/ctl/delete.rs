@@ -158,7 +158,7 @@ async fn wait_deleted(
                         "error: timed out waiting for the condition on {}/{}",
                         target.resource.name, target.name
                     ),
-                    status: ExitStatus::DeadlineExceeded,
+                    status: ExitStatus::Failure,
                 });
             }
             tokio::time::sleep(delay).await;

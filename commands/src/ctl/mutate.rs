@@ -101,10 +101,6 @@ pub fn api_error(err: kube::Error) -> CtlError {
     let Some(details) = status.details.as_ref().filter(|_| status.reason == "Invalid") else {
         return CtlError::from_kube(err);
     };
-    let exit = match status.code {
-        400 | 403 | 422 => crate::ExitStatus::Rejected,
-        _ => crate::ExitStatus::Failure,
-    };
     let head = if !details.kind.is_empty() || !details.name.is_empty() {
         format!("The {} {:?} is invalid", details.kind, details.name)
     } else if !details.group.is_empty() {
@@ -124,7 +120,7 @@ pub fn api_error(err: kube::Error) -> CtlError {
         [one] => format!("{head}: {one}"),
         many => format!("{head}: \n{}", many.iter().map(|c| format!("* {c}")).collect::<Vec<_>>().join("\n")),
     };
-    CtlError { text, status: exit }
+    CtlError { text, status: crate::ExitStatus::Failure }
 }
 
 /// Which objects a verb acts on, as typed on its command line.
