@@ -2,10 +2,13 @@
 //! process, against any cluster that serves rdd's CRDs and holds the App.
 //! It runs until the first SIGINT or SIGTERM, then stops its Docker session
 //! and returns; the mirrors stay, so the next start re-syncs them in place.
-//! A second signal exits at once (130).
+//! A second signal exits at once (130). When its kubeconfig file changes
+//! (the rdd service writes new tokens on every start) it stops its session
+//! and starts again with a client made from the new file, so it follows a
+//! restarted service instead of failing authentication forever.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,7 +45,9 @@ pub async fn run_standalone(options: EngineControllerOptions) -> Result<(), Comm
     if options.resync_period.is_zero() {
         return Err(CommandError::usage("--resync-period must be greater than 0 (default 5m)"));
     }
-    let client = client_from_kubeconfig(options.kubeconfig.as_deref(), options.context.as_deref())
+    let kubeconfig = kubeconfig_path(options.kubeconfig.as_deref());
+    let mut seen = read_kubeconfig(kubeconfig.as_deref()).await;
+    let mut client = client_from_kubeconfig(options.kubeconfig.as_deref(), options.context.as_deref())
         .await
         .map_err(|err| CommandError::failure(err.to_string()))?;
     let metrics = Arc::new(Metrics::default());
@@ -74,7 +79,30 @@ pub async fn run_standalone(options: EngineControllerOptions) -> Result<(), Comm
         metrics,
         ..EngineOptions::default()
     };
-    let result = run(client, engine, stopped).await;
+    let result = loop {
+        // Each run gets its own stop signal: the user's, or a kubeconfig change.
+        let (restart, run_stopped) = watch::channel(false);
+        let mut user_stop = stopped.clone();
+        let session = run(client.clone(), engine.clone(), run_stopped);
+        tokio::pin!(session);
+        let changed = tokio::select! {
+            result = &mut session => break result,
+            () = async { let _ = user_stop.wait_for(|s| *s).await; } => None,
+            contents = kubeconfig_change(kubeconfig.as_deref(), &seen) => Some(contents),
+        };
+        let _ = restart.send(true);
+        let result = session.await;
+        let Some(contents) = changed else { break result };
+        seen = contents;
+        match client_from_kubeconfig(options.kubeconfig.as_deref(), options.context.as_deref()).await {
+            Ok(fresh) => {
+                tracing::info!(kubeconfig = ?kubeconfig, "the kubeconfig changed: restarting with its credentials");
+                client = fresh;
+            }
+            // A half-written file is read again at its next change.
+            Err(err) => tracing::warn!(error = %err, "the kubeconfig changed but cannot be used; keeping the old one"),
+        }
+    };
     if let Some(task) = metrics_task {
         match task.await {
             Ok(Ok(())) => {}
@@ -84,6 +112,41 @@ pub async fn run_standalone(options: EngineControllerOptions) -> Result<(), Comm
     }
     result.map_err(|err| CommandError::failure(err.to_string()))
 }
+
+/// The kubeconfig file the client is made from: `--kubeconfig`, else the
+/// first file of `$KUBECONFIG`, else `~/.kube/config`.
+fn kubeconfig_path(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = flag {
+        return Some(path.to_owned());
+    }
+    if let Some(list) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        return std::env::split_paths(&list).next();
+    }
+    std::env::home_dir().map(|home| home.join(".kube").join("config"))
+}
+
+async fn read_kubeconfig(path: Option<&Path>) -> Option<Vec<u8>> {
+    tokio::fs::read(path?).await.ok()
+}
+
+/// Resolves with the file's new contents once they differ from `seen`
+/// (polled: the file is replaced by rename, which inotify on the file
+/// itself would miss). Never resolves without a file to watch.
+async fn kubeconfig_change(path: Option<&Path>, seen: &Option<Vec<u8>>) -> Option<Vec<u8>> {
+    if path.is_none() {
+        return std::future::pending().await;
+    }
+    loop {
+        tokio::time::sleep(KUBECONFIG_POLL).await;
+        let now = read_kubeconfig(path).await;
+        // A missing file (the service is between stop and start) is no change.
+        if now.is_some() && now != *seen {
+            return now;
+        }
+    }
+}
+
+const KUBECONFIG_POLL: Duration = Duration::from_secs(1);
 
 /// The first SIGINT or SIGTERM asks the controller to stop; a second one
 /// exits at once.

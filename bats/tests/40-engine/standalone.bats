@@ -82,3 +82,31 @@ d() {
     run -0 kn get image "${mirror}" -o name
     d rmi rdd-test/standalone:1 >/dev/null
 }
+
+@test "the standalone engine-controller follows a restarted service (new tokens in its kubeconfig)" {
+    MIRROR_NS=engine-two
+    "${RDD_BIN}" engine-controller --kubeconfig "$(rdd svc paths config)" --docker-host "unix://${PRIVATE}/d.sock" \
+        --namespace engine-two 2>"${BATS_TEST_TMPDIR}/controller.log" 3>&- &
+    CONTROLLER_PID=$!
+    import_busybox rdd-test/before:1 before
+    local before after
+    before="$(image_mirror "$(image_id rdd-test/before:1)" rdd-test/before:1)"
+    wait_field image "${before}" '{.status.repoTag}' rdd-test/before:1
+    local token
+    token="$(k config view --raw -o jsonpath='{.users[0].user.token}')"
+    rdd_serve_stop
+    rdd_serve app
+    # Every start issues new tokens: the old one is refused now.
+    run -0 k config view --raw -o jsonpath='{.users[0].user.token}'
+    refute_output "${token}"
+    import_busybox rdd-test/after:1 after
+    after="$(image_mirror "$(image_id rdd-test/after:1)" rdd-test/after:1)"
+    wait_field image "${after}" '{.status.repoTag}' rdd-test/after:1
+    run -0 grep -c "the kubeconfig changed: restarting with its credentials" "${BATS_TEST_TMPDIR}/controller.log"
+    kill -TERM "${CONTROLLER_PID}"
+    local controller_status=0
+    wait "${CONTROLLER_PID}" || controller_status=$?
+    assert_equal "${controller_status}" 0
+    CONTROLLER_PID=""
+    d rmi rdd-test/before:1 rdd-test/after:1 >/dev/null
+}
