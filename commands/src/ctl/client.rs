@@ -59,3 +59,28 @@ pub async fn get_as(client: &Client, path: &str, accept: &str) -> Result<Value, 
     let request = super::discovery::get_request(path, accept)?;
     client.request::<Value>(request).await.map_err(CtlError::from_kube)
 }
+
+/// Percent-encodes a query value (selectors, names in query strings).
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_escapes_everything_but_unreserved_bytes() {
+        assert_eq!(encode("a=b,c d"), "a%3Db%2Cc%20d");
+        assert_eq!(encode("x.y-z_~1"), "x.y-z_~1");
+        assert_eq!(encode("é"), "%C3%A9");
+    }
+}

@@ -146,60 +146,34 @@ pub async fn run(instance: &Instance, env: &Environment, args: Vec<OsString>) ->
         Verb::Config { command: ConfigCommand::View(view) } => config(&paths, view).await,
         Verb::Write(verb) => return super::write_cli::run(instance, env, verb).await,
         Verb::Get(get_args) if get_args.watch.any() => {
-            let config = crate::svc::ensure_running(instance, env).await?;
             let flags = get_args.watch.flags();
             if !super::watch::watch_served(&get_args.args, get_args.output.as_deref(), flags) {
+                crate::svc::ensure_running(instance, env).await?;
                 return Err(exec_kubectl(&paths.config, &args, "rdd ctl serves `get --watch` of one resource type"));
             }
-            let namespace = config.default_namespace.clone();
-            let client = client(config)?;
-            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            let (client, discovery, namespace) = connect(instance, env).await?;
             let options = get_options(get_args, namespace);
             super::watch::get_watch(&client, &discovery, &options, flags).await
         }
         Verb::Describe(read) => {
-            let config = crate::svc::ensure_running(instance, env).await?;
-            let namespace = config.default_namespace.clone();
-            let client = client(config)?;
-            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            let (client, discovery, namespace) = connect(instance, env).await?;
             super::describe::describe(&client, &discovery, &read.options(namespace)).await
         }
         Verb::Wait(read) => {
-            let config = crate::svc::ensure_running(instance, env).await?;
-            let namespace = config.default_namespace.clone();
-            let client = client(config)?;
-            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            let (client, discovery, namespace) = connect(instance, env).await?;
             super::wait::wait(&client, &discovery, &read.options(namespace)).await
         }
         Verb::WaitCondition(read) => {
-            let config = crate::svc::ensure_running(instance, env).await?;
-            let namespace = config.default_namespace.clone();
-            let client = client(config)?;
-            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            let (client, discovery, namespace) = connect(instance, env).await?;
             let options = read.options(namespace).map_err(CtlError::into_command_error)?;
             super::condition_wait::wait_condition(&client, &discovery, &options).await
         }
         Verb::Get(args) => {
-            let config = crate::svc::ensure_running(instance, env).await?;
-            let namespace = config.default_namespace.clone();
-            let client = client(config)?;
-            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
-            let options = GetOptions {
-                args: args.args,
-                namespace: args.namespace.unwrap_or(namespace),
-                all_namespaces: args.all_namespaces,
-                selector: args.selector,
-                field_selector: args.field_selector,
-                output: args.output,
-                show_labels: args.show_labels,
-                no_headers: args.no_headers,
-                ignore_not_found: args.ignore_not_found,
-            };
-            get(&client, &discovery, &options).await
+            let (client, discovery, namespace) = connect(instance, env).await?;
+            get(&client, &discovery, &get_options(args, namespace)).await
         }
         Verb::ApiResources(args) => {
-            let client = client(crate::svc::ensure_running(instance, env).await?)?;
-            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            let (_, discovery, _) = connect(instance, env).await?;
             let output = match args.output.as_deref() {
                 None => ApiResourcesOutput::Table,
                 Some("wide") => ApiResourcesOutput::Wide,
@@ -235,6 +209,19 @@ fn get_options(args: GetArgs, namespace: String) -> GetOptions {
         no_headers: args.no_headers,
         ignore_not_found: args.ignore_not_found,
     }
+}
+
+/// Starts the service when needed and makes this invocation's client, its
+/// one discovery pass, and the kubeconfig's default namespace.
+pub(super) async fn connect(
+    instance: &Instance,
+    env: &Environment,
+) -> Result<(Client, Discovery, String), CommandError> {
+    let config = crate::svc::ensure_running(instance, env).await?;
+    let namespace = config.default_namespace.clone();
+    let client = client(config)?;
+    let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+    Ok((client, discovery, namespace))
 }
 
 fn client(config: kube::Config) -> Result<Client, CommandError> {

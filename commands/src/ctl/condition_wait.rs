@@ -21,9 +21,10 @@ use kube::core::WatchEvent;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
-use super::reporting::{encode, write_stdout};
+use super::reporting::write_stdout;
 use crate::ExitStatus;
 
 /// The arguments of `wait-condition`.

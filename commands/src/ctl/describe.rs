@@ -11,10 +11,11 @@ use kube::Client;
 use serde_json::Value;
 
 use super::api_resources::ApiResource;
+use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::describe_text::{self as text, PrefixWriter};
 use super::discovery::{Discovery, resource_path};
-use super::reporting::{encode, report, write_stdout};
+use super::reporting::{report, write_stdout};
 
 /// The flags of `describe` served natively.
 #[derive(Debug, Clone, Default)]

@@ -10,7 +10,7 @@ use kube::Client;
 use serde_json::Value;
 
 use super::api_resources::ApiResource;
-use super::client::{CtlError, get_as, get_json};
+use super::client::{CtlError, encode, get_as, get_json};
 use super::discovery::{Discovery, resource_path};
 use super::{CustomColumnsPrinter, JsonPathPrinter, TabWriter, TableOptions, TablePrinter};
 use super::{Table, list_of, name_lines, strip_managed_fields, to_json, to_yaml};
@@ -79,19 +79,6 @@ fn list_query(options: &GetOptions) -> String {
         params.push(format!("fieldSelector={}", encode(selector)));
     }
     if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) }
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// Runs `get`, writing to stdout; stderr text and exit code in the error.

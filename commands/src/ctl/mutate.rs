@@ -11,7 +11,7 @@ use kube::Client;
 use serde_json::Value;
 
 use super::api_resources::ApiResource;
-use super::client::CtlError;
+use super::client::{CtlError, encode};
 use super::discovery::{Discovery, resource_path};
 use super::get::print_generic;
 use super::name_lines;
@@ -196,19 +196,6 @@ fn parse_args<'a>(discovery: &'a Discovery, selection: &Selection) -> Result<Par
     }
     let named = types.iter().flat_map(|r| names.iter().map(move |n| (*r, n.clone()))).collect();
     Ok((Vec::new(), named))
-}
-
-/// Percent-encodes a query value.
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// The objects `selection` names. Named objects are fetched when `fetch`

@@ -25,19 +25,6 @@ pub fn write_stdout(text: &str) -> Result<Written, CtlError> {
     }
 }
 
-/// Percent-encodes a query value.
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// kubectl's report of errors collected along the way: one error as it is
 /// (`error: ...`, exit code kept); several one per line, plain messages
 /// without their `error: ` prefix, and exit 1.
@@ -77,6 +64,5 @@ mod tests {
         assert_eq!(report(errors).unwrap_err().text, "");
         assert_eq!(report(vec![CtlError::message("one")]).unwrap_err().text, "error: one");
         assert!(report(Vec::new()).is_ok());
-        assert_eq!(encode("a=b,c d"), "a%3Db%2Cc%20d");
     }
 }

@@ -17,9 +17,10 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::api_resources::ApiResource;
+use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
-use super::reporting::{Written, encode, report, write_stdout};
+use super::reporting::{Written, report, write_stdout};
 use super::{WaitError, WaitFor};
 
 /// kubectl's wait.ErrWaitTimeout.

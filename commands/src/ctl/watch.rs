@@ -15,10 +15,11 @@ use kube::core::WatchEvent;
 use serde_json::Value;
 
 use super::api_resources::ApiResource;
+use super::client::encode;
 use super::client::{CtlError, get_as, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
 use super::get::{GetOptions, print_generic};
-use super::reporting::{Written, already_reported, encode, write_stdout};
+use super::reporting::{Written, already_reported, write_stdout};
 use super::{CustomColumnsPrinter, TabWriter, Table, TableColumn, TableOptions, TablePrinter};
 
 const TABLE_ACCEPT: &str =

@@ -190,11 +190,7 @@ pub async fn run(instance: &Instance, env: &Environment, verb: WriteVerb) -> Res
     {
         return Err(CtlError::message("must specify one of -f and -k").into_command_error());
     }
-    let config = crate::svc::ensure_running(instance, env).await?;
-    let default_namespace = config.default_namespace.clone();
-    let client = Client::try_from(config)
-        .map_err(|err| CommandError::failure(format!("cannot make a Kubernetes client: {err}")))?;
-    let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+    let (client, discovery, default_namespace) = super::command::connect(instance, env).await?;
     run_verb(&client, &discovery, &default_namespace, verb).await.map_err(CtlError::into_command_error)
 }
 
