@@ -370,7 +370,7 @@ async fn tokens_change_at_every_start_and_stay_out_of_logs() {
         let _ = status_of(&client, Method::POST, "/api/v1/namespaces/default/configmaps", b"{}".to_vec()).await;
     }
     let old_client = client_with_token(&service, Some(&first.0)).await;
-    // The restart below starts a new log: check this one first.
+    // Checked before the restart as well, so a leak names its run.
     tokens_only_in_kubeconfig(&service, &[&first.0, &first.1]);
 
     service.restart("app,-engine").await;
