@@ -16,7 +16,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, ListParams, PostParams};
 use kube::config::{AuthInfo, KubeConfigOptions, Kubeconfig};
 use serde_json::{Value, json};
-use support::{Service, api_error};
+use support::Service;
 
 /// A client of the service's kubeconfig (context `root`) whose credentials
 /// are replaced: none at all, or this bearer token.
