@@ -145,7 +145,8 @@ async fn tokens_decide_the_caller_and_health_is_public() {
     assert_eq!(get(&anonymous, "/healthz").await, (StatusCode::OK, "ok".to_owned()));
     let version = root.apiserver_version().await.unwrap();
     assert_eq!((version.major.as_str(), version.minor.as_str()), ("1", "33"));
-    assert_eq!(get(&anonymous, "/version").await.0, StatusCode::OK);
+    // Only health is public (SPEC §3.2): /version needs a token, unlike kube.
+    assert_eq!(get(&anonymous, "/version").await, (StatusCode::UNAUTHORIZED, UNAUTHORIZED.to_owned()));
     server.stop().await;
 }
 

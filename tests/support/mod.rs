@@ -18,15 +18,24 @@ pub struct Service {
     pub home: tempfile::TempDir,
     pub instance: String,
     child: Option<Child>,
+    /// Extra environment of every `rdd` this service runs.
+    env: Vec<(String, String)>,
 }
 
 impl Service {
     /// Starts `rdd svc serve` with the given controllers and waits until it
     /// is ready (kubeconfig written and `/readyz` answering 200).
     pub async fn start_with(controllers: &str) -> Service {
+        Service::start_with_env(controllers, &[]).await
+    }
+
+    /// As [`Service::start_with`], with extra environment variables (e.g.
+    /// `RDD_LOG_LEVEL`) for the service and every command run through it.
+    pub async fn start_with_env(controllers: &str, env: &[(&str, &str)]) -> Service {
         let home = tempfile::tempdir().expect("temp HOME");
         let instance = format!("it{}-{}", std::process::id() % 100_000, NEXT.fetch_add(1, Ordering::SeqCst));
-        let mut service = Service { home, instance, child: None };
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut service = Service { home, instance, child: None, env };
         service.spawn(controllers);
         service.wait_ready().await;
         service
@@ -47,8 +56,20 @@ impl Service {
             .env_remove("XDG_DATA_HOME")
             .env_remove("XDG_STATE_HOME")
             .env_remove("RDD_LOG_DIR")
-            .env_remove("KUBECONFIG");
+            .env_remove("KUBECONFIG")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
+    }
+
+    /// The process id of the running `rdd svc serve`.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// `rdd svc paths -o json`: every path of this instance by key.
+    pub fn paths(&self) -> serde_json::Value {
+        let out = self.command().args(["svc", "paths", "-o", "json"]).output().expect("rdd svc paths");
+        serde_json::from_slice(&out.stdout).expect("rdd svc paths -o json prints JSON")
     }
 
     fn spawn(&mut self, controllers: &str) {

@@ -1,7 +1,8 @@
-//! The validation step of admission: unknown fields per `fieldValidation`
-//! (Strict fails, Warn warns, Ignore drops silently), schema defaulting
-//! and validation of custom resources, ObjectMeta rules, and the CRD
-//! rules — each failure reported the way kube-apiserver reports it.
+//! The validation step of admission: the nesting limit, unknown fields per
+//! `fieldValidation` (Strict fails, Warn warns, Ignore drops silently),
+//! the typed form of built-in kinds, schema defaulting and validation of
+//! custom resources, ObjectMeta rules, and the CRD rules — each failure
+//! reported the way kube-apiserver reports it.
 
 use serde_json::Value;
 
@@ -15,6 +16,26 @@ use crate::validation::{
     FieldError, NameRule, causes, validate_crd, validate_crd_update, validate_object_meta, validate_object_meta_update,
 };
 
+/// Deepest nesting of arrays and objects an object may have. Every stored
+/// object must decode again with serde_json, which stops at 128 levels,
+/// also inside a list (two more levels) or a watch event (one more); a
+/// patch can nest a body's value under a path and so go beyond what any
+/// one body can. No Kubernetes object comes near this.
+pub const MAX_NESTING: usize = 100;
+
+/// Whether `value` nests arrays and objects more than `limit` levels deep.
+fn nested_deeper_than(value: &Value, limit: usize) -> bool {
+    let children: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::Array(items) => Box::new(items.iter()),
+        Value::Object(map) => Box::new(map.values()),
+        _ => return false,
+    };
+    if limit == 0 {
+        return true;
+    }
+    children.into_iter().any(|child| nested_deeper_than(child, limit - 1))
+}
+
 /// Validates (and defaults and prunes) `new`; returns the warnings to
 /// send back.
 pub fn validate(
@@ -24,6 +45,11 @@ pub fn validate(
     new: &mut Value,
 ) -> Result<Vec<String>, ApiError> {
     let info = &ctx.info;
+    if nested_deeper_than(new, MAX_NESTING) {
+        return Err(ApiError::bad_request(format!(
+            "the object nests arrays and objects more than {MAX_NESTING} levels deep"
+        )));
+    }
     let mut warnings = Vec::new();
     let schema = info.compiled_schema().map_err(|err| {
         ApiError::internal(format!("the schema of {} does not compile: {err}", info.group_resource()))
@@ -37,6 +63,11 @@ pub fn validate(
         }
         FieldValidation::Warn => warnings.extend(unknown_field_warnings(&unknown)),
         FieldValidation::Ignore => {}
+    }
+    if let Some(check) = info.typed_check {
+        check(new).map_err(|err| {
+            ApiError::bad_request(format!("the object is not a valid {}: {err}", info.qualified_kind()))
+        })?;
     }
     if info.is_custom() {
         schema.apply_defaults(new);
@@ -55,6 +86,9 @@ pub fn validate(
     {
         errors.extend(validate_object_meta_update(old.get("metadata").unwrap_or(&empty), meta));
     }
+    if let Some(rules) = info.kind_rules {
+        errors.extend(rules(new));
+    }
     if info.is_custom() {
         errors.extend(schema.validate(new));
     }
@@ -69,4 +103,27 @@ pub fn validate(
     }
     let name = new.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
     Err(ApiError::invalid(&info.qualified_kind(), &info.group, &info.kind, &name, causes(&errors)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn nested(levels: usize) -> Value {
+        (1..levels).fold(json!({}), |inner, i| if i % 2 == 0 { json!([inner]) } else { json!({"a": inner}) })
+    }
+
+    #[test]
+    fn nesting_is_counted_in_arrays_and_objects() {
+        assert!(!nested_deeper_than(&json!("scalar"), 0));
+        assert!(!nested_deeper_than(&json!({}), 1));
+        assert!(nested_deeper_than(&json!({"a": {}}), 1));
+        assert!(!nested_deeper_than(&nested(MAX_NESTING), MAX_NESTING));
+        assert!(nested_deeper_than(&nested(MAX_NESTING + 1), MAX_NESTING));
+        // What the limit protects: the deepest accepted object, inside a
+        // list, decodes again.
+        let list = serde_json::to_string(&json!({"items": [nested(MAX_NESTING)]})).unwrap();
+        assert!(serde_json::from_str::<Value>(&list).is_ok());
+    }
 }

@@ -13,9 +13,11 @@ use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Secret};
 use k8s_openapi::api::events::v1::Event as EventsV1Event;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{Behaviour, ResourceInfo};
+use super::{Behaviour, KindRules, ResourceInfo};
+use crate::validation::config_data::{validate_config_map, validate_secret};
 
 const ALL_VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
@@ -52,10 +54,17 @@ struct Builtin {
     storage_prefix: &'static str,
     behaviour: Behaviour,
     schema_name: &'static str,
+    kind_rules: Option<KindRules>,
+}
+
+/// Whether `object` decodes into `T`, k8s-openapi's form of the kind.
+fn decodes_as<T: DeserializeOwned>(object: &Value) -> Result<(), String> {
+    T::deserialize(object).map(drop).map_err(|err| err.to_string())
 }
 
 impl Builtin {
-    fn into_info(self, (mut schema, definitions): (Value, BTreeMap<String, Value>)) -> ResourceInfo {
+    fn into_info<T: JsonSchema + DeserializeOwned>(self) -> ResourceInfo {
+        let (mut schema, definitions) = openapi_schema::<T>();
         schema["x-kubernetes-group-version-kind"] =
             serde_json::json!([{ "group": self.group, "kind": self.kind, "version": "v1" }]);
         ResourceInfo {
@@ -80,6 +89,8 @@ impl Builtin {
             selectable_fields: builtin_selectable_fields(self.resource),
             compiled: Default::default(),
             compiled_rules: Default::default(),
+            typed_check: Some(decodes_as::<T>),
+            kind_rules: self.kind_rules,
             crd_name: None,
         }
     }
@@ -127,8 +138,9 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             storage_prefix: "/core/namespaces/",
             behaviour: Behaviour::Namespace,
             schema_name: "io.k8s.api.core.v1.Namespace",
+            kind_rules: None,
         }
-        .into_info(openapi_schema::<Namespace>()),
+        .into_info::<Namespace>(),
         Builtin {
             group: "",
             resource: "configmaps",
@@ -143,8 +155,9 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             storage_prefix: "/core/configmaps/",
             behaviour: Behaviour::Plain,
             schema_name: "io.k8s.api.core.v1.ConfigMap",
+            kind_rules: Some(validate_config_map),
         }
-        .into_info(openapi_schema::<ConfigMap>()),
+        .into_info::<ConfigMap>(),
         Builtin {
             group: "",
             resource: "secrets",
@@ -159,8 +172,9 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             storage_prefix: "/core/secrets/",
             behaviour: Behaviour::Plain,
             schema_name: "io.k8s.api.core.v1.Secret",
+            kind_rules: Some(validate_secret),
         }
-        .into_info(openapi_schema::<Secret>()),
+        .into_info::<Secret>(),
         Builtin {
             group: "",
             resource: "events",
@@ -175,8 +189,9 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             storage_prefix: "/core/events/",
             behaviour: Behaviour::CoreEvent,
             schema_name: "io.k8s.api.core.v1.Event",
+            kind_rules: None,
         }
-        .into_info(openapi_schema::<Event>()),
+        .into_info::<Event>(),
         Builtin {
             group: "events.k8s.io",
             resource: "events",
@@ -191,8 +206,9 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             storage_prefix: "/core/events/",
             behaviour: Behaviour::EventsV1Event,
             schema_name: "io.k8s.api.events.v1.Event",
+            kind_rules: None,
         }
-        .into_info(openapi_schema::<EventsV1Event>()),
+        .into_info::<EventsV1Event>(),
         Builtin {
             group: "coordination.k8s.io",
             resource: "leases",
@@ -207,8 +223,9 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             storage_prefix: "/coordination.k8s.io/leases/",
             behaviour: Behaviour::Plain,
             schema_name: "io.k8s.api.coordination.v1.Lease",
+            kind_rules: None,
         }
-        .into_info(openapi_schema::<Lease>()),
+        .into_info::<Lease>(),
         Builtin {
             group: "apiextensions.k8s.io",
             resource: "customresourcedefinitions",
@@ -223,8 +240,9 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             storage_prefix: "/apiextensions.k8s.io/customresourcedefinitions/",
             behaviour: Behaviour::CustomResourceDefinition,
             schema_name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
+            kind_rules: None,
         }
-        .into_info(openapi_schema::<CustomResourceDefinition>()),
+        .into_info::<CustomResourceDefinition>(),
     ]
 }
 
@@ -241,5 +259,20 @@ mod tests {
         assert!(cm.schema_definitions.contains_key("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
         let crd = resources.iter().find(|r| r.resource == "customresourcedefinitions").unwrap();
         assert_eq!(crd.short_names, ["crd", "crds"]);
+    }
+
+    #[test]
+    fn typed_checks_refuse_fields_of_the_wrong_type() {
+        let resources = builtin_resources();
+        let check = |resource: &str| resources.iter().find(|r| r.resource == resource).unwrap().typed_check.unwrap();
+        let cm =
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"a": "1"}});
+        assert_eq!(check("configmaps")(&cm), Ok(()));
+        let err = check("configmaps")(&serde_json::json!({"metadata": {"name": "a"}, "data": {"a": 5}})).unwrap_err();
+        assert!(err.contains("invalid type: integer `5`, expected a string"), "{err}");
+        assert!(
+            check("secrets")(&serde_json::json!({"metadata": {"name": "a"}, "data": {"a": "not base64!"}})).is_err()
+        );
+        assert!(check("leases")(&serde_json::json!({"spec": {"holderIdentity": ["x"]}})).is_err());
     }
 }

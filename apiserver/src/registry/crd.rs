@@ -112,6 +112,8 @@ pub fn resources_of(crd: &Value) -> Vec<ResourceInfo> {
                 crd_name: Some(crd_name.clone()),
                 compiled: Default::default(),
                 compiled_rules: Default::default(),
+                typed_check: None,
+                kind_rules: None,
             }
         })
         .collect()

@@ -88,7 +88,22 @@ pub struct ResourceInfo {
     /// The schema's `x-kubernetes-validations` compiled, on first use, like
     /// `compiled`; `None` inside when the schema has no rules.
     pub compiled_rules: Arc<OnceLock<Result<Option<Arc<crate::cel::Validator>>, String>>>,
+    /// For built-in kinds, whether an object decodes into the kind's typed
+    /// form, as kube-apiserver decodes every body into its Go struct: a
+    /// ConfigMap whose `data` holds a number must be refused, or every
+    /// typed client listing ConfigMaps would fail on it.
+    pub typed_check: Option<TypedCheck>,
+    /// kube's validation of a built-in kind's own fields (ConfigMap and
+    /// Secret keys and sizes), run after ObjectMeta's.
+    pub kind_rules: Option<KindRules>,
 }
+
+/// A built-in kind's field rules: the errors of an object, none when valid.
+pub type KindRules = fn(&Value) -> Vec<crate::validation::FieldError>;
+
+/// Decodes an object into a built-in kind's typed form; the error says
+/// which field had the wrong type.
+pub type TypedCheck = fn(&Value) -> Result<(), String>;
 
 impl ResourceInfo {
     /// The compiled validation schema (CRD schemas strictly, built-in

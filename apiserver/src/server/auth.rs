@@ -34,8 +34,7 @@ impl Caller {
 /// The outcome of looking at a request's credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Authentication {
-    /// No bearer token: allowed only where kube allows
-    /// `system:unauthenticated` (health and version).
+    /// No bearer token: allowed only on the health endpoints.
     Anonymous,
     Authenticated(Caller),
     /// A bearer token that is not one of ours: 401 everywhere, as in kube,

@@ -133,8 +133,8 @@ async fn route(shared: &Shared, request: Request<Incoming>) -> Response<Response
     let (user, response) = match shared.tokens.authenticate(request.headers()) {
         Authentication::Rejected => (None, unauthorized()),
         Authentication::Anonymous => match builtin {
-            Some(builtin) => (None, builtin.respond(verbose, &shared.readiness)),
-            None => (None, unauthorized()),
+            Some(builtin) if builtin.is_public() => (None, builtin.respond(verbose, &shared.readiness)),
+            _ => (None, unauthorized()),
         },
         Authentication::Authenticated(caller) => {
             let name = caller.name.clone();

@@ -1,6 +1,8 @@
-//! The endpoints the shell answers itself, as kube-apiserver does for
-//! `system:unauthenticated` (the `system:public-info-viewer` role):
-//! `/healthz`, `/livez`, `/readyz` and `/version`.
+//! The endpoints the shell answers itself: `/healthz`, `/livez` and
+//! `/readyz` for anyone, as kube-apiserver answers them for
+//! `system:unauthenticated`, and `/version`, which kube also shows
+//! anonymous callers but rdd only authenticated ones (SPEC §3.2: every
+//! path but health needs a token).
 //!
 //! `/readyz` fails (500) until the owner of the server says it is ready
 //! and again once shutdown has begun; `/livez` and `/healthz` only say the
@@ -62,6 +64,12 @@ impl Builtin {
             "/version" | "/version/" => Some(Builtin::Version),
             _ => None,
         }
+    }
+
+    /// Whether a caller without credentials may read it: the health
+    /// endpoints only.
+    pub fn is_public(self) -> bool {
+        !matches!(self, Builtin::Version)
     }
 
     /// The response; `verbose` is whether the query names `verbose`.
@@ -192,5 +200,11 @@ mod tests {
         assert_eq!(Builtin::route(&Method::POST, "/healthz"), None);
         assert_eq!(Builtin::route(&Method::GET, "/api"), None);
         assert_eq!(Builtin::route(&Method::GET, "/readyz/ping"), None);
+    }
+
+    #[test]
+    fn only_health_is_public() {
+        assert!(Builtin::Healthz.is_public() && Builtin::Livez.is_public() && Builtin::Readyz.is_public());
+        assert!(!Builtin::Version.is_public());
     }
 }

@@ -10,7 +10,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions, Permissions, TryLockError};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::memory::from_bytes;
 use super::{EventKind, StoreError, StoredObject, WatchEvent};
+use crate::server::files::create_private_dir;
 
 /// Version of the schema below, kept in `PRAGMA user_version`.
 const SCHEMA_VERSION: i64 = 1;
@@ -58,22 +60,42 @@ fn optional_revision(row: &rusqlite::Row) -> rusqlite::Result<Option<u64>> {
     }
 }
 
+/// `path` with `suffix` appended to its file name (`state.db` → `state.db-wal`).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Creates `path` if missing and makes it 0600, so that the database (and
+/// the WAL and shared-memory files SQLite creates with the database file's
+/// mode) is readable by its owner only (SPEC §12): every object, Secrets
+/// included, is in it.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let file = OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(path)?;
+    // The mode of open() applies to a new file only; an older database
+    // made with the umask's mode is tightened here.
+    file.set_permissions(Permissions::from_mode(0o600))
+}
+
 /// Takes the exclusive lock that makes this process the database's only
 /// writer: two writers would hand out the same revisions. The kernel drops
 /// the lock when the process dies, so a crash never leaves it behind.
+///
+/// The database's directory is made private (0700) here, before any of
+/// its files exist.
 pub fn lock(path: &Path) -> Result<File, StoreError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|err| {
+        create_private_dir(parent).map_err(|err| {
             StoreError::Database(format!("creating the directory {} for the store: {err}", parent.display()))
         })?;
     }
-    let mut lock_path = path.as_os_str().to_owned();
-    lock_path.push(".lock");
-    let lock_path = PathBuf::from(lock_path);
+    let lock_path = with_suffix(path, ".lock");
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(&lock_path)
         .map_err(|err| StoreError::Database(format!("opening the lock file {}: {err}", lock_path.display())))?;
     match file.try_lock() {
@@ -90,6 +112,14 @@ pub fn lock(path: &Path) -> Result<File, StoreError> {
 /// Opens the database at `path` for writing, creating it.
 pub fn open(path: &Path) -> Result<Connection, StoreError> {
     let shown = path.display();
+    for file in [path.to_owned(), with_suffix(path, "-wal"), with_suffix(path, "-shm")] {
+        // The WAL and shared-memory files exist only after an unclean stop.
+        if file == path || file.exists() {
+            private_file(&file).map_err(|err| {
+                StoreError::Database(format!("making {} readable by its owner only: {err}", file.display()))
+            })?;
+        }
+    }
     let conn = Connection::open(path).map_err(db_error(format!("opening {shown}")))?;
     // WAL lets the log be appended with one fsync per transaction;
     // synchronous=FULL makes that fsync happen before COMMIT returns, which
@@ -294,6 +324,26 @@ mod tests {
         let value = format!(r#"{{"metadata":{{"name":"{key}","resourceVersion":"{revision}"}}}}"#);
         append(&tx, &NewRow { revision, key, value: value.as_bytes(), deleted, prev_revision: prev }).unwrap();
         tx.commit().unwrap();
+    }
+
+    #[test]
+    fn database_files_and_their_directory_are_private() {
+        use std::os::unix::fs::MetadataExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db/state.db");
+        // A directory and database left by an older rdd with the umask's modes.
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::set_permissions(path.parent().unwrap(), Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(&path, b"").unwrap();
+        std::fs::set_permissions(&path, Permissions::from_mode(0o644)).unwrap();
+        let _lock = lock(&path).unwrap();
+        let mut conn = open(&path).unwrap();
+        put(&mut conn, 1, "/a", false, 0);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        for name in ["state.db", "state.db-wal", "state.db-shm", "state.db.lock"] {
+            assert_eq!(mode(&path.with_file_name(name)), 0o600, "{name}");
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! kube-apiserver's validation rules and messages for object metadata and
-//! CustomResourceDefinitions (k8s.io/apimachinery `api/validation`,
+//! CustomResourceDefinitions and the data of ConfigMaps and Secrets (k8s.io/apimachinery `api/validation`,
 //! `util/validation`, apiextensions-apiserver), and the field error type
 //! both they and [`crate::schema`] report with.
 
+pub mod config_data;
 pub mod crd;
 mod crd_version;
 pub mod field;

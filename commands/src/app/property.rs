@@ -35,6 +35,11 @@ pub fn properties(spec_schema: &Value) -> Vec<Property> {
 fn collect(schema: &Value, prefix: &str, out: &mut Vec<Property>) {
     let Some(props) = schema.get("properties").and_then(Value::as_object) else { return };
     for (name, sub) in props {
+        // A name with a dot cannot be told apart from a nested path
+        // (`a.b` would also be `b` inside `a`): it is not settable.
+        if name.contains('.') {
+            continue;
+        }
         let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
         match sub.get("type").and_then(Value::as_str) {
             Some("object") => collect(sub, &path, out),
@@ -138,10 +143,15 @@ pub fn parse_assignments(args: &[String], spec_schema: &Value) -> Result<Map<Str
         let segments: Vec<&str> = path.split('.').collect();
         for segment in &segments[..segments.len() - 1] {
             let entry = cursor.entry((*segment).to_owned()).or_insert_with(|| json!({}));
-            // Paths come from the schema's object properties, so this is an object.
+            // Paths come from the schema's object properties and names
+            // with dots are skipped, so this is an object; say so if not.
             cursor = match entry {
                 Value::Object(map) => map,
-                _ => unreachable!("intermediate path segments are objects"),
+                _ => {
+                    return Err(PropertyError(format!(
+                        "property {path:?} is inside {segment:?}, which is already set to a value"
+                    )));
+                }
             };
         }
         cursor.insert(segments[segments.len() - 1].to_owned(), value);
@@ -224,6 +234,18 @@ mod tests {
         assert!(err.0.contains("\"maybe\""), "{}", err.0);
         let err = parse_assignments(&args(&["nope=1", "running=maybe"]), &spec_schema()).unwrap_err();
         assert!(err.0.contains("\"nope\""), "{}", err.0);
+    }
+
+    /// Found by the `set_property` fuzz target: a schema (the server's CRD,
+    /// not necessarily rdd's) with a property named `a.b` next to `a` made
+    /// `a=x a.b=y` panic.
+    #[test]
+    fn property_names_with_dots_are_not_settable() {
+        let schema = json!({"properties": {"a": {"type": "string"}, "a.b": {"type": "string"}}});
+        let paths: Vec<String> = properties(&schema).into_iter().map(|p| p.path).collect();
+        assert_eq!(paths, ["a"]);
+        let err = parse_assignments(&args(&["a=x", "a.b=y"]), &schema).unwrap_err();
+        assert!(err.0.starts_with("unknown property \"a.b\""), "{}", err.0);
     }
 
     #[test]
