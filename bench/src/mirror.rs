@@ -474,9 +474,16 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
     let (mut mirror, mut raw) = (Vec::new(), Vec::new());
     let (mut missing_mirror, mut missing_docker) = (0, 0);
     let mut missing_by_op: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_op: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (key, returned) in &seen.returned {
         match seen.mirror.get(key) {
-            Some(at) => mirror.push(signed(at, returned)),
+            Some(at) => {
+                mirror.push(signed(at, returned));
+                by_op
+                    .entry(key.split(':').next().unwrap_or_default().to_owned())
+                    .or_default()
+                    .push(signed(at, returned));
+            }
             None => {
                 missing_mirror += 1;
                 *missing_by_op.entry(key.split(':').next().unwrap_or_default().to_owned()).or_default() += 1;
@@ -487,6 +494,14 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
             None => missing_docker += 1,
         }
     }
+    // Which operations lag: p50 / p99 / count of each, in ms.
+    let lag_by_op: serde_json::Map<String, serde_json::Value> = by_op
+        .into_iter()
+        .map(|(op, values)| {
+            let p = Percentiles::of(values);
+            (op, serde_json::json!({ "p50": p.p50.round(), "p99": p.p99.round(), "n": p.count }))
+        })
+        .collect();
     let m = Percentiles::of(mirror);
     let d = Percentiles::of(raw);
     let achieved = ops as f64 / elapsed.as_secs_f64();
@@ -499,6 +514,7 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
             .with("missing_mirror_events", missing_mirror)
             .with("missing_docker_events", missing_docker)
             .with("missing_mirror_by_op", serde_json::to_value(&missing_by_op).unwrap_or_default())
+            .with("mirror_lag_by_op_ms", serde_json::Value::Object(lag_by_op.clone()))
             .with("step_gap_ms", ms(STEP_GAP))
             .with("mirror_watch_restarts", restarts.load(Ordering::Relaxed))
             .with("mirrors_present_at_start", sizes.containers + sizes.tags + sizes.volumes)
