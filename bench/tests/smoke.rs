@@ -73,7 +73,8 @@ fn a_quick_run_prints_every_measure_as_a_json_line() {
     let stderr = stderr.join().expect("stderr reader");
     // The numbers go to the CI log even when the test passes: written to
     // the real stderr, which the test harness does not capture.
-    let _ = std::io::stderr().write_all(format!("rdd-bench --quick (numbers are not meaningful):\n{stderr}").as_bytes());
+    let _ =
+        std::io::stderr().write_all(format!("rdd-bench --quick (numbers are not meaningful):\n{stderr}").as_bytes());
     let Some(status) = status else {
         panic!("rdd-bench --quick did not finish within {}s:\n{stdout}\n{stderr}", BOUND.as_secs())
     };

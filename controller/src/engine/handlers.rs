@@ -20,6 +20,10 @@ use super::plan::{Attempt, ImageMirrorRef, image_gone, plan_image_refresh, stale
 use super::queue::{MirrorKind, Work};
 use super::store::{MirrorStore, StatusFn, awaiting_finalizer};
 
+/// The mirrors one image inspect stands for: (mirror name, status) per tag,
+/// or one for a dangling image.
+type ImageMirrors = Vec<(String, rdd_api::image::ImageStatus)>;
+
 /// What a handler leaves behind besides its own success.
 #[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
@@ -379,7 +383,7 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
         let names: Vec<String> = known.keys().cloned().collect();
         // Inspect each image, then write every tag's mirror with the full
         // concurrency: one image may carry hundreds of tags.
-        let inspected: Vec<(String, Result<Vec<(String, rdd_api::image::ImageStatus)>, WorkError>)> =
+        let inspected: Vec<(String, Result<ImageMirrors, WorkError>)> =
             stream::iter(summaries.into_iter().map(|s| s.id))
                 .map(|id| async move {
                     let r = match self.docker.inspect_image(&id).await {
