@@ -68,7 +68,7 @@ pub enum Command {
     ///
     /// CMD's exit code is rdd's (127: not found, 126: not executable).
     Run(RunArgs),
-    /// kubectl's verbs against this instance, natively: get, api-resources, config view.
+    /// kubectl's verbs against this instance: get, describe, wait, patch, delete, create, apply, label, annotate natively; others through kubectl.
     ///
     /// Output is byte-identical to kubectl 1.33. Any other verb or flag runs
     /// the real kubectl from PATH with this instance's kubeconfig.

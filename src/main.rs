@@ -35,12 +35,13 @@ fn main() -> ExitCode {
         long_running: cli.command.is_long_running(),
         ansi: colors.stderr,
     };
-    let ctl = matches!(cli.command, Command::Ctl { .. });
     let result = logging::init(&log_config).and_then(|()| run(cli));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A ctl verb that already wrote its stderr (kubectl's aggregate errors, an interrupted watch).
+        Err(err) if err.verbatim && err.message.is_empty() => ExitCode::from(err.status.code()),
         // ctl errors are kubectl's stderr text already (`Error from server ...`).
-        Err(err) if ctl && (err.message.starts_with("error: ") || err.message.starts_with("Error from server")) => {
+        Err(err) if err.verbatim => {
             eprintln!("{}", err.message);
             ExitCode::from(err.status.code())
         }

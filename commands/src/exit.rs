@@ -46,6 +46,10 @@ impl ExitStatus {
 pub struct CommandError {
     pub status: ExitStatus,
     pub message: String,
+    /// The message is the whole stderr text already (kubectl's own wording
+    /// from `rdd ctl`), printed without rdd's `error:` prefix; an empty one
+    /// means it was printed already.
+    pub verbatim: bool,
 }
 
 impl fmt::Display for CommandError {
@@ -56,7 +60,12 @@ impl fmt::Display for CommandError {
 
 impl CommandError {
     pub fn new(status: ExitStatus, message: impl Into<String>) -> Self {
-        CommandError { status, message: message.into() }
+        CommandError { status, message: message.into(), verbatim: false }
+    }
+
+    /// An error whose `message` is printed exactly as it is (see `verbatim`).
+    pub fn verbatim(status: ExitStatus, message: impl Into<String>) -> Self {
+        CommandError { status, message: message.into(), verbatim: true }
     }
 
     pub fn failure(message: impl Into<String>) -> Self {

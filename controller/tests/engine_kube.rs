@@ -292,6 +292,17 @@ async fn engine_controller_follows_the_app_against_a_real_dockerd() {
     }
     // Docker was not touched by the sweep.
     assert_eq!(d.docker(&["inspect", "--format", "{{.State.Status}}", "idle"]), "exited");
+    // Idle reconciles do not sweep again (seed r2 I8): a labelled object
+    // written now outlives several ticks.
+    api.put(
+        VOLUMES,
+        json!({"apiVersion": "containers.rancherdesktop.io/v1alpha1", "kind": "Volume",
+        "metadata": {"name": "late", "namespace": NS, "labels": {"engine.rancherdesktop.io/mirror": "true"}}}),
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(api.names(VOLUMES), ["late"], "swept again while idle");
+    let volumes: Api<Volume> = Api::namespaced(api.client(), NS);
+    volumes.delete("late", &DeleteParams::default()).await.unwrap();
 
     // containerd: NotApplicable, no mirrors.
     set_app(&api, 5, "True", "containerd");

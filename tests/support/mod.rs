@@ -37,7 +37,9 @@ impl Service {
         Service::start_with("-app,-engine").await
     }
 
-    fn command(&self) -> Command {
+    /// `rdd` with this service's HOME and instance (for `svc paths`,
+    /// `engine-controller`, ...).
+    pub fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rdd"));
         command
             .env("HOME", self.home.path())
@@ -50,7 +52,12 @@ impl Service {
     }
 
     fn spawn(&mut self, controllers: &str) {
-        let log = std::fs::File::create(self.home.path().join("serve.log")).expect("serve log");
+        // Appended to, so a restarted service's log follows the earlier runs.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.home.path().join("serve.log"))
+            .expect("serve log");
         let child = self
             .command()
             .args(["svc", "serve", &format!("--controllers={controllers}")])
@@ -105,6 +112,27 @@ impl Service {
     /// A read-only client (context `user`).
     pub async fn user_client(&self) -> kube::Client {
         self.try_client("user").await.expect("user client")
+    }
+
+    /// Kills the service at once (SIGKILL), as a crash would, and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the service again after [`Service::kill`] or [`Service::stop`],
+    /// on the same files, and waits until it is ready.
+    pub async fn start_again(&mut self, controllers: &str) {
+        self.spawn(controllers);
+        self.wait_ready().await;
+    }
+
+    /// One of the instance's paths (`rdd svc paths KEY`).
+    pub fn path(&self, key: &str) -> PathBuf {
+        let out = self.command().args(["svc", "paths", key]).output().expect("rdd svc paths");
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
     }
 
     /// Stops the service gracefully (SIGTERM) and waits for it.

@@ -79,3 +79,38 @@ wait_condition() {
     echo "last ${type}: $(app_condition "${type}")" >&2
     return 1
 }
+
+# Starts one watcher per mirror kind in the mirror namespace (kubectl
+# watches a single resource type at a time), each appending
+# `TYPE Kind/name` lines to LOG, the current objects first (as ADDED).
+# The binary itself, so that WATCHERS holds kubectl's pids.
+start_watchers() {
+    local log="$1" kind config
+    config="$(rdd svc paths config)"
+    WATCHERS=()
+    for kind in containers images volumes cns; do
+        "${KUBECTL}" --kubeconfig "${config}" -n "${MIRROR_NS}" get "${kind}" --watch --output-watch-events \
+            -o jsonpath='{.type} {.object.kind}/{.object.metadata.name}{"\n"}' >>"${log}" 2>&1 3>&- &
+        WATCHERS+=("$!")
+    done
+}
+
+stop_watchers() {
+    local pid
+    for pid in "${WATCHERS[@]}"; do
+        kill "${pid}" 2>/dev/null || true
+        wait "${pid}" 2>/dev/null || true
+    done
+    WATCHERS=()
+}
+
+# Waits (at most 10 s) until LOG has a line matching REGEX.
+wait_logged() {
+    for _ in $(seq 1 50); do
+        grep -q -E "$2" "$1" && return 0
+        sleep 0.2
+    done
+    echo "no line matching $2 in $1:" >&2
+    cat "$1" >&2
+    return 1
+}

@@ -18,6 +18,10 @@ teardown_file() {
     app_teardown_file
 }
 
+teardown() {
+    stop_watchers
+}
+
 # docker run of busybox without a network (the machine is shared: no bridge).
 run_busybox() {
     d run -d --network none "$@"
@@ -222,9 +226,12 @@ run_busybox() {
     wait_exists volume "${vol}"
     before="$(kn get containers,images,volumes,cns -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.uid}{"\n"}{end}' | sort)"
     local watch_log="${BATS_TEST_TMPDIR}/watch"
-    kn get containers,images,volumes,cns --watch-only --output-watch-events \
-        -o jsonpath='{.type} {.object.metadata.name}{"\n"}' >"${watch_log}" 2>&1 3>&- &
-    local watcher=$!
+    start_watchers "${watch_log}"
+    # Every watcher is live: each has listed its kind's mirrors.
+    wait_logged "${watch_log}" "^ADDED Container/${cid}$"
+    wait_logged "${watch_log}" "^ADDED Image/img-"
+    wait_logged "${watch_log}" "^ADDED Volume/${vol}$"
+    wait_logged "${watch_log}" '^ADDED ContainerNamespace/moby$'
     local pid
     pid="$(cat "$(rdd svc paths engine_dir)/dockerd.pid")"
     kill -KILL "${pid}"
@@ -233,11 +240,11 @@ run_busybox() {
     wait_condition ContainerEngineReady '^True Connected '
     # The container died with dockerd: its mirror follows, same object.
     wait_field container "${cid}" '{.status.status}' exited
+    wait_logged "${watch_log}" "^MODIFIED Container/${cid}$"
     after="$(kn get containers,images,volumes,cns -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.uid}{"\n"}{end}' | sort)"
-    kill "${watcher}" 2>/dev/null || true
-    wait "${watcher}" 2>/dev/null || true
+    stop_watchers
     assert_equal "${after}" "${before}"
-    run grep -c '^DELETED' "${watch_log}"
+    run grep -c -v -E '^(ADDED|MODIFIED) ' "${watch_log}"
     assert_output 0
     d rm -f survivor >/dev/null
     d volume rm survivor-vol >/dev/null

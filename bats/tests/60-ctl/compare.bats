@@ -178,7 +178,7 @@ same() {
 
 @test "without kubectl on PATH, other verbs fail listing the native ones" {
     run -2 env PATH=/nonexistent "${RDD_BIN}" ctl explain configmaps
-    assert_output --partial "native verbs: get, api-resources, config view"
+    assert_output --partial "native verbs: get, describe, wait, wait-condition, patch, delete, create, apply, label, annotate, api-resources, config view"
 }
 
 @test "a link named kubectl behaves as rdd kubectl" {

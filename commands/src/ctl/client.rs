@@ -1,7 +1,8 @@
 //! The ctl verbs' error type and their requests. Errors carry the exact
 //! stderr text kubectl would print (`Error from server (NotFound): ...`,
-//! `error: ...`) and the exit code of SPEC §2: rejections (400, 403, 422)
-//! exit 3, timeouts 4, anything else 1.
+//! `error: ...`) and kubectl's exit code, 1 for every failure, so scripts
+//! written for kubectl work unchanged (docs/design/cmd_ctl.md; rdd's own
+//! `wait-condition` keeps SPEC §2's codes).
 
 use kube::Client;
 use serde_json::Value;
@@ -25,20 +26,18 @@ impl CtlError {
 
     /// As a `CommandError` whose message is printed verbatim.
     pub fn into_command_error(self) -> CommandError {
-        CommandError::new(self.status, self.text)
+        CommandError::verbatim(self.status, self.text)
     }
 
     /// A kube client error as kubectl reports it.
     pub fn from_kube(err: kube::Error) -> CtlError {
         match err {
             kube::Error::Api(status) => {
-                let exit = match status.code {
-                    400 | 403 | 422 => ExitStatus::Rejected,
-                    408 | 504 => ExitStatus::DeadlineExceeded,
-                    _ => ExitStatus::Failure,
-                };
                 let reason = if status.reason.is_empty() { "Unknown".to_owned() } else { status.reason.clone() };
-                CtlError { text: format!("Error from server ({reason}): {}", status.message), status: exit }
+                CtlError {
+                    text: format!("Error from server ({reason}): {}", status.message),
+                    status: ExitStatus::Failure,
+                }
             }
             other => CtlError::message(other.to_string()),
         }

@@ -23,7 +23,12 @@ use crate::output;
 
 /// The verbs of `rdd ctl` served without kubectl.
 #[derive(Debug, Parser)]
-#[command(name = "rdd ctl", no_binary_name = true, disable_version_flag = true)]
+#[command(
+    name = "rdd ctl",
+    no_binary_name = true,
+    disable_version_flag = true,
+    after_help = "Any other verb or flag runs the real kubectl from PATH with this instance's kubeconfig."
+)]
 struct CtlCli {
     #[command(subcommand)]
     verb: Verb,
@@ -33,6 +38,12 @@ struct CtlCli {
 enum Verb {
     /// Display one or many resources.
     Get(GetArgs),
+    /// Show details of a specific resource or group of resources.
+    Describe(super::read_args::DescribeArgs),
+    /// Wait for a specific condition on one or many resources.
+    Wait(super::read_args::WaitArgs),
+    /// rdd: wait for one condition of one object (exit 4 on timeout, 5 on a ...Failed reason).
+    WaitCondition(super::read_args::WaitConditionArgs),
     /// Print the supported API resources on the server.
     ApiResources(ApiResourcesArgs),
     /// Modify kubeconfig files (only `config view` is native).
@@ -40,6 +51,9 @@ enum Verb {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// patch, delete, create, apply, label, annotate (see `write_cli`).
+    #[command(flatten)]
+    Write(super::write_cli::WriteVerb),
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +83,8 @@ struct GetArgs {
     no_headers: bool,
     #[arg(long)]
     ignore_not_found: bool,
+    #[command(flatten)]
+    watch: super::read_args::WatchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +144,41 @@ pub async fn run(instance: &Instance, env: &Environment, args: Vec<OsString>) ->
     };
     let result = match cli.verb {
         Verb::Config { command: ConfigCommand::View(view) } => config(&paths, view).await,
+        Verb::Write(verb) => return super::write_cli::run(instance, env, verb).await,
+        Verb::Get(get_args) if get_args.watch.any() => {
+            let config = crate::svc::ensure_running(instance, env).await?;
+            let flags = get_args.watch.flags();
+            if !super::watch::watch_served(&get_args.args, get_args.output.as_deref(), flags) {
+                return Err(exec_kubectl(&paths.config, &args, "rdd ctl serves `get --watch` of one resource type"));
+            }
+            let namespace = config.default_namespace.clone();
+            let client = client(config)?;
+            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            let options = get_options(get_args, namespace);
+            super::watch::get_watch(&client, &discovery, &options, flags).await
+        }
+        Verb::Describe(read) => {
+            let config = crate::svc::ensure_running(instance, env).await?;
+            let namespace = config.default_namespace.clone();
+            let client = client(config)?;
+            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            super::describe::describe(&client, &discovery, &read.options(namespace)).await
+        }
+        Verb::Wait(read) => {
+            let config = crate::svc::ensure_running(instance, env).await?;
+            let namespace = config.default_namespace.clone();
+            let client = client(config)?;
+            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            super::wait::wait(&client, &discovery, &read.options(namespace)).await
+        }
+        Verb::WaitCondition(read) => {
+            let config = crate::svc::ensure_running(instance, env).await?;
+            let namespace = config.default_namespace.clone();
+            let client = client(config)?;
+            let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
+            let options = read.options(namespace).map_err(CtlError::into_command_error)?;
+            super::condition_wait::wait_condition(&client, &discovery, &options).await
+        }
         Verb::Get(args) => {
             let config = crate::svc::ensure_running(instance, env).await?;
             let namespace = config.default_namespace.clone();
@@ -170,6 +221,20 @@ pub async fn run(instance: &Instance, env: &Environment, args: Vec<OsString>) ->
         }
     };
     result.map_err(CtlError::into_command_error)
+}
+
+fn get_options(args: GetArgs, namespace: String) -> GetOptions {
+    GetOptions {
+        args: args.args,
+        namespace: args.namespace.unwrap_or(namespace),
+        all_namespaces: args.all_namespaces,
+        selector: args.selector,
+        field_selector: args.field_selector,
+        output: args.output,
+        show_labels: args.show_labels,
+        no_headers: args.no_headers,
+        ignore_not_found: args.ignore_not_found,
+    }
 }
 
 fn client(config: kube::Config) -> Result<Client, CommandError> {

@@ -10,7 +10,20 @@ use std::path::{Path, PathBuf};
 use crate::{CommandError, ExitStatus};
 
 /// The verbs `rdd ctl` serves itself; named in the error when kubectl is missing.
-pub const NATIVE_VERBS: &[&str] = &["get", "api-resources", "config view"];
+pub const NATIVE_VERBS: &[&str] = &[
+    "get",
+    "describe",
+    "wait",
+    "wait-condition",
+    "patch",
+    "delete",
+    "create",
+    "apply",
+    "label",
+    "annotate",
+    "api-resources",
+    "config view",
+];
 
 /// The first `kubectl` on PATH that is not rdd itself (a multi-call link
 /// named kubectl would otherwise exec itself forever).

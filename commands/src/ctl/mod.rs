@@ -5,25 +5,44 @@
 //! server-side `meta.k8s.io/v1` Table, over the Go tabwriter kubectl uses;
 //! the `api-resources` listing, `config view`; and how `wait --for=...` is
 //! read and checked. `command` parses `rdd ctl ARGS` and runs the native
-//! verbs (`get`, `api-resources`, `config view`) over one client and one
+//! verbs (`get`, `api-resources`, `config view`; `get --watch`, `describe`,
+//! `wait` and rdd's `wait-condition` in `watch`, `describe`, `wait` and
+//! `condition_wait`) over one client and one
 //! discovery pass (`discovery`); anything else goes to the real kubectl
 //! (`kubectl`).
 
 pub mod api_resources;
+pub mod apply;
 pub mod client;
 pub mod command;
+pub mod condition_wait;
 pub mod config_view;
+pub mod create;
 pub mod custom_columns;
+pub mod delete;
+pub mod describe;
+pub mod describe_text;
 pub mod discovery;
 pub mod get;
 pub mod jsonpath_printer;
 pub mod kubectl;
+pub mod labels;
+pub mod lookup;
+pub mod manifest;
+pub mod mutate;
 mod ordered;
+pub mod patch;
 pub mod printers;
+mod read_args;
+pub mod reporting;
 pub mod table;
 pub mod tabwriter;
+pub mod three_way;
 pub mod typed;
+pub mod wait;
 pub mod wait_condition;
+pub mod watch;
+pub mod write_cli;
 pub mod yaml;
 
 pub use api_resources::{

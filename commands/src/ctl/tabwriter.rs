@@ -3,7 +3,8 @@
 //! at a tab, a column is as wide as its widest cell in a block of
 //! consecutive lines plus 3, the last cell of a line is not padded, and with
 //! RememberWidths a column never shrinks across flushes (watch output keeps
-//! its alignment).
+//! its alignment). `describe` uses the plain text/tabwriter instead
+//! (minwidth 0, padding 2, nothing remembered).
 
 const MIN_WIDTH: usize = 6;
 const PADDING: usize = 3;
@@ -22,11 +23,27 @@ pub struct TabWriter {
     widths: Vec<usize>,
     max_widths: Vec<usize>,
     out: String,
+    min_width: usize,
+    padding: usize,
+    /// liggitt/tabwriter's RememberWidths: columns never shrink across flushes.
+    remember_widths: bool,
 }
 
 impl TabWriter {
     pub fn new() -> TabWriter {
-        TabWriter { lines: vec![Vec::new()], ..TabWriter::default() }
+        TabWriter {
+            lines: vec![Vec::new()],
+            min_width: MIN_WIDTH,
+            padding: PADDING,
+            remember_widths: true,
+            ..TabWriter::default()
+        }
+    }
+
+    /// The plain Go text/tabwriter `describe` uses (minwidth 0, padding 2,
+    /// no remembered widths).
+    pub fn describe() -> TabWriter {
+        TabWriter { lines: vec![Vec::new()], min_width: 0, padding: 2, ..TabWriter::default() }
     }
 
     fn terminate_cell(&mut self) -> usize {
@@ -100,27 +117,18 @@ impl TabWriter {
             self.write_lines(line0, this);
             line0 = this;
 
-            let mut width = MIN_WIDTH;
+            let mut width = self.min_width;
             while this < line1 {
                 let line = &self.lines[this];
                 if column + 1 >= line.len() {
                     break;
                 }
-                width = width.max(line[column].width + PADDING);
+                width = width.max(line[column].width + self.padding);
                 this += 1;
             }
 
-            let depth = self.widths.len();
-            if self.max_widths.len() < depth {
-                let missing = self.widths[self.max_widths.len()..].to_vec();
-                self.max_widths.extend(missing);
-            }
-            if self.max_widths.len() == depth {
-                self.max_widths.push(width);
-            } else if self.max_widths[depth] > width {
-                width = self.max_widths[depth];
-            } else {
-                self.max_widths[depth] = width;
+            if self.remember_widths {
+                width = self.remembered(width);
             }
 
             self.widths.push(width);
@@ -129,6 +137,25 @@ impl TabWriter {
             line0 = this;
         }
         self.write_lines(line0, line1);
+    }
+
+    /// The width of the current column under RememberWidths: never
+    /// narrower than it was in an earlier block.
+    fn remembered(&mut self, width: usize) -> usize {
+        let depth = self.widths.len();
+        if self.max_widths.len() < depth {
+            let missing = self.widths[self.max_widths.len()..].to_vec();
+            self.max_widths.extend(missing);
+        }
+        if self.max_widths.len() == depth {
+            self.max_widths.push(width);
+            width
+        } else if self.max_widths[depth] > width {
+            self.max_widths[depth]
+        } else {
+            self.max_widths[depth] = width;
+            width
+        }
     }
 
     fn write_lines(&mut self, line0: usize, line1: usize) {

@@ -287,3 +287,44 @@ async fn the_moby_container_namespace_comes_back() {
     assert!(store.state().container_namespace);
     assert_eq!(store.state().container_namespace_creates, 2);
 }
+
+#[tokio::test]
+async fn full_sync_tolerates_an_image_removed_between_list_and_inspect() {
+    let (docker, store, h) = setup();
+    docker.state().images.insert(A.into(), image(A, &["x:1"]));
+    docker.state().images.insert(B.into(), image(B, &["y:1"]));
+    docker.fault(&format!("inspect_image {B}"), Fault::Fail(DockerErrorKind::NotFound));
+    let outcome = h.full_sync().await.expect("a NotFound race does not fail the sync");
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    // No mirror for an image that was gone when inspected; the others sync.
+    assert_eq!(images(&store), [image_mirror_name(A, Some("x:1"))]);
+}
+
+#[tokio::test]
+async fn a_500_on_one_image_inspect_keeps_its_mirror_while_the_rest_syncs_and_the_retry_repairs_it() {
+    let (docker, store, h) = setup();
+    docker.state().images.insert(A.into(), image(A, &["x:1"]));
+    docker.state().images.insert(B.into(), image(B, &["y:1"]));
+    h.full_sync().await.unwrap();
+    let a1 = image_mirror_name(A, Some("x:1"));
+    let (uid, writes) = (store.uid(MirrorKind::Image, &a1), store.writes(MirrorKind::Image, &a1));
+    // Meanwhile A was also tagged x:2 and B y:2; A's inspect fails once.
+    docker.state().images.insert(A.into(), image(A, &["x:1", "x:2"]));
+    docker.state().images.insert(B.into(), image(B, &["y:1", "y:2"]));
+    docker.fault(&format!("inspect_image {A}"), Fault::Fail(DockerErrorKind::Server(500)));
+    let outcome = h.full_sync().await.unwrap();
+    assert_eq!(outcome.failed, [Work::Image(A.into())], "the failed image is handed back for a retry");
+    assert_eq!(store.uid(MirrorKind::Image, &a1), uid, "its mirror survives, same object");
+    assert_eq!(store.writes(MirrorKind::Image, &a1), writes);
+    assert!(store.state().deleted.is_empty());
+    // x:2 is expected from the list but not written without an inspect.
+    assert_eq!(
+        images(&store),
+        sorted(vec![a1.clone(), image_mirror_name(B, Some("y:1")), image_mirror_name(B, Some("y:2"))])
+    );
+    for work in outcome.failed {
+        h.handle(&work).await.unwrap();
+    }
+    assert!(images(&store).contains(&image_mirror_name(A, Some("x:2"))));
+    assert_eq!(store.uid(MirrorKind::Image, &a1), uid);
+}

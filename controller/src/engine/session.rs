@@ -66,7 +66,10 @@ impl SessionConfig {
             resync_period,
             concurrency: 32,
             connect_give_up: Duration::from_secs(20),
-            connect_backoff: Backoff { initial: Duration::from_millis(250), max: Duration::from_secs(5) },
+            // The cap bounds how long the mirrors lag behind a dockerd that
+            // came back: SPEC §12 wants them converged within 5 s, and a
+            // 5 s cap plus a full sync could miss that.
+            connect_backoff: Backoff { initial: Duration::from_millis(250), max: Duration::from_secs(2) },
             retry_backoff: Backoff { initial: Duration::from_millis(500), max: Duration::from_secs(60) },
             queue_capacity: 10_000,
             metrics: Arc::default(),

@@ -1,0 +1,396 @@
+//! What the writing verbs (`patch`, `delete`, `label`, `annotate`,
+//! `create`, `apply`) share: picking their objects the way kubectl's
+//! resource builder does (`TYPE NAME...`, `TYPE/NAME...`, `-l`, `--all`,
+//! `-A`), sending bodies, `--dry-run`, the `name operation` lines and
+//! kubectl's way of reporting several errors at the end.
+
+use std::io::Write;
+
+use http::Method;
+use kube::Client;
+use serde_json::Value;
+
+use super::api_resources::ApiResource;
+use super::client::CtlError;
+use super::discovery::{Discovery, resource_path};
+use super::get::print_generic;
+use super::name_lines;
+
+/// `--dry-run`: kubectl's three strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DryRun {
+    #[default]
+    None,
+    Client,
+    Server,
+}
+
+impl DryRun {
+    /// The value of `--dry-run`. A bare `--dry-run` (given as `unchanged`)
+    /// and the old booleans still work, with kubectl's deprecation warning.
+    pub fn parse(value: Option<&str>) -> Result<DryRun, CtlError> {
+        match value {
+            None | Some("none") => Ok(DryRun::None),
+            Some("unchanged" | "true") => {
+                eprintln!("Warning: --dry-run is deprecated and can be replaced with --dry-run=client.");
+                Ok(DryRun::Client)
+            }
+            Some("false") => {
+                eprintln!(
+                    "Warning: --dry-run=false is deprecated (boolean value) and can be replaced with --dry-run=none."
+                );
+                Ok(DryRun::None)
+            }
+            Some("client") => Ok(DryRun::Client),
+            Some("server") => Ok(DryRun::Server),
+            Some(other) => Err(CtlError::message(format!(
+                "Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."
+            ))),
+        }
+    }
+
+    /// The operation word as kubectl's printers decorate it.
+    pub fn decorate(self, operation: &str) -> String {
+        match self {
+            DryRun::None => operation.to_owned(),
+            DryRun::Client => format!("{operation} (dry run)"),
+            DryRun::Server => format!("{operation} (server dry run)"),
+        }
+    }
+}
+
+/// The query string of a write: `dryRun=All` for a server dry run, the
+/// field manager kubectl names itself with, and `fieldValidation`.
+pub fn write_query(dry_run: DryRun, field_manager: Option<&str>, validate: bool) -> String {
+    let mut params = Vec::new();
+    if dry_run == DryRun::Server {
+        params.push("dryRun=All".to_owned());
+    }
+    if let Some(manager) = field_manager {
+        params.push(format!("fieldManager={manager}"));
+    }
+    if validate {
+        params.push("fieldValidation=Strict".to_owned());
+    }
+    if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) }
+}
+
+/// Sends `body` (of `content_type`) with `method` to `path`; the answer as JSON.
+pub async fn send(
+    client: &Client,
+    method: Method,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<Value, CtlError> {
+    let request = http::Request::builder()
+        .method(method.clone())
+        .uri(path)
+        .header(http::header::ACCEPT, "application/json")
+        .header(http::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .map_err(|err| CtlError::message(format!("building the {method} request for {path}: {err}")))?;
+    client.request::<Value>(request).await.map_err(api_error)
+}
+
+/// A server error as kubectl's CheckErr prints it: `Invalid` answers as
+/// `The Kind "name" is invalid: field: message` (one cause) or a `* `
+/// list of causes; every other one as `Error from server (Reason): ...`.
+pub fn api_error(err: kube::Error) -> CtlError {
+    let kube::Error::Api(status) = &err else { return CtlError::from_kube(err) };
+    let Some(details) = status.details.as_ref().filter(|_| status.reason == "Invalid") else {
+        return CtlError::from_kube(err);
+    };
+    let head = if !details.kind.is_empty() || !details.name.is_empty() {
+        format!("The {} {:?} is invalid", details.kind, details.name)
+    } else if !details.group.is_empty() {
+        format!("The {} {:?} is invalid", details.group, details.name)
+    } else {
+        "The request is invalid".to_owned()
+    };
+    let mut causes: Vec<String> = Vec::new();
+    for cause in &details.causes {
+        let line = format!("{}: {}", cause.field, cause.message);
+        if !causes.contains(&line) {
+            causes.push(line);
+        }
+    }
+    let text = match causes.as_slice() {
+        [] => head,
+        [one] => format!("{head}: {one}"),
+        many => format!("{head}: \n{}", many.iter().map(|c| format!("* {c}")).collect::<Vec<_>>().join("\n")),
+    };
+    CtlError { text, status: crate::ExitStatus::Failure }
+}
+
+/// Which objects a verb acts on, as typed on its command line.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub args: Vec<String>,
+    pub namespace: String,
+    pub all_namespaces: bool,
+    pub selector: Option<String>,
+    pub field_selector: Option<String>,
+    pub all: bool,
+}
+
+/// One object a verb acts on; `object` is its current state when fetched.
+#[derive(Debug, Clone)]
+pub struct Target<'a> {
+    pub resource: &'a ApiResource,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub object: Option<Value>,
+}
+
+impl Target<'_> {
+    pub fn path(&self) -> String {
+        resource_path(self.resource, self.namespace.as_deref(), Some(&self.name))
+    }
+}
+
+/// kubectl's error when nothing names a resource.
+pub fn no_resources_error() -> CtlError {
+    CtlError::message(
+        "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
+    )
+}
+
+/// Resources to list, and (resource, name) pairs named.
+type Parsed<'a> = (Vec<&'a ApiResource>, Vec<(&'a ApiResource, String)>);
+
+/// The (resource, name) pairs the arguments name, or the resources to list
+/// when none are named.
+fn parse_args<'a>(discovery: &'a Discovery, selection: &Selection) -> Result<Parsed<'a>, CtlError> {
+    let args = &selection.args;
+    let Some(first) = args.first() else { return Err(no_resources_error()) };
+    let selecting = selection.all || selection.selector.is_some() || selection.field_selector.is_some();
+    if args.iter().any(|a| a.contains('/')) {
+        let mut named = Vec::new();
+        for arg in args {
+            let Some((typed, name)) = arg.split_once('/') else {
+                return Err(CtlError::message(
+                    "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
+                ));
+            };
+            named.push((discovery.resolve(typed)?, name.to_owned()));
+        }
+        if selecting {
+            return Err(CtlError::message("name cannot be provided when a selector is specified"));
+        }
+        return Ok((Vec::new(), named));
+    }
+    let mut types = Vec::new();
+    for typed in first.split(',').filter(|t| !t.is_empty()) {
+        types.push(discovery.resolve(typed)?);
+    }
+    let names = &args[1..];
+    if names.is_empty() {
+        if !selecting {
+            return Err(CtlError::message("resource(s) were provided, but no name was specified"));
+        }
+        return Ok((types, Vec::new()));
+    }
+    if selecting {
+        return Err(CtlError::message("name cannot be provided when a selector is specified"));
+    }
+    let named = types.iter().flat_map(|r| names.iter().map(move |n| (*r, n.clone()))).collect();
+    Ok((Vec::new(), named))
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The objects `selection` names. Named objects are fetched when `fetch`
+/// (their errors, such as NotFound, are collected rather than returned,
+/// as kubectl continues with the others); selected ones are listed.
+pub async fn select<'a>(
+    client: &Client,
+    discovery: &'a Discovery,
+    selection: &Selection,
+    fetch: bool,
+) -> Result<(Vec<Target<'a>>, Vec<CtlError>), CtlError> {
+    let (listed, named) = parse_args(discovery, selection)?;
+    let namespace_of = |r: &ApiResource| r.namespaced.then(|| selection.namespace.clone());
+    let mut targets = Vec::new();
+    let mut errors = Vec::new();
+    for (resource, name) in named {
+        let mut target = Target { resource, namespace: namespace_of(resource), name, object: None };
+        if fetch {
+            match super::client::get_json(client, &target.path()).await {
+                Ok(object) => target.object = Some(object),
+                Err(err) => {
+                    errors.push(err);
+                    continue;
+                }
+            }
+        }
+        targets.push(target);
+    }
+    for resource in listed {
+        let namespace = if selection.all_namespaces { None } else { namespace_of(resource) };
+        let mut params = Vec::new();
+        if let Some(selector) = &selection.selector {
+            params.push(format!("labelSelector={}", encode(selector)));
+        }
+        if let Some(selector) = &selection.field_selector {
+            params.push(format!("fieldSelector={}", encode(selector)));
+        }
+        let query = if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) };
+        let path = resource_path(resource, namespace.as_deref(), None) + &query;
+        let list = super::client::get_json(client, &path).await?;
+        let api_version = list.get("apiVersion").cloned().unwrap_or(Value::Null);
+        for mut item in list.get("items").and_then(Value::as_array).cloned().unwrap_or_default() {
+            if let Some(object) = item.as_object_mut() {
+                object.entry("apiVersion").or_insert(api_version.clone());
+                object.entry("kind").or_insert(Value::String(resource.kind.clone()));
+            }
+            let name = item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let namespace = item.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_owned);
+            targets.push(Target { resource, namespace, name, object: Some(item) });
+        }
+    }
+    Ok((targets, errors))
+}
+
+/// What a verb prints for one object: `kind.group/name OPERATION` by
+/// default, or the object in the `-o` format.
+pub fn print_object(object: &Value, output: Option<&str>, operation: &str) -> Result<String, CtlError> {
+    match output {
+        None | Some("") => name_lines(object, Some(operation)).map_err(|err| CtlError::message(err.to_string())),
+        Some(output) => print_generic(object.clone(), output, false),
+    }
+}
+
+/// Prints the objects of one command to stdout; YAML documents after the
+/// first are preceded by `---`, as kubectl's YAML printer does.
+#[derive(Debug, Clone, Default)]
+pub struct Printer {
+    output: Option<String>,
+    printed: usize,
+}
+
+impl Printer {
+    pub fn new(output: Option<&str>) -> Printer {
+        Printer { output: output.map(str::to_owned), printed: 0 }
+    }
+
+    /// Prints `text` (one object already formatted by the caller).
+    pub fn write(&mut self, text: &str) -> Result<(), CtlError> {
+        self.printed += 1;
+        if self.printed > 1 && self.output.as_deref() == Some("yaml") {
+            write_out("---\n")?;
+        }
+        write_out(text)
+    }
+
+    /// Prints one object with [`print_object`].
+    pub fn print(&mut self, object: &Value, operation: &str) -> Result<(), CtlError> {
+        let text = print_object(object, self.output.as_deref(), operation)?;
+        self.write(&text)
+    }
+}
+
+/// `kind[.group]/name OPERATION`, from the resource rather than an object.
+pub fn name_line(resource: &ApiResource, name: &str, operation: &str) -> String {
+    let kind = resource.kind.to_lowercase();
+    let kind = if resource.group.is_empty() { kind } else { format!("{kind}.{}", resource.group) };
+    if operation.is_empty() { format!("{kind}/{name}\n") } else { format!("{kind}/{name} {operation}\n") }
+}
+
+/// Writes to stdout; a closed pipe is not an error.
+pub fn write_out(text: &str) -> Result<(), CtlError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(err) => Err(CtlError::message(format!("writing to stdout: {err}"))),
+    }
+}
+
+/// The errors a verb collected, reported as kubectl's CheckErr does: one
+/// error as itself; several one per line, `error: ` prefixes dropped
+/// (kubectl prints an aggregate's plain errors bare).
+pub fn report(mut errors: Vec<CtlError>) -> Result<(), CtlError> {
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(errors.remove(0)),
+        _ => {
+            let status = errors.iter().map(|e| e.status).next_back().unwrap_or(crate::ExitStatus::Failure);
+            let lines: Vec<&str> = errors.iter().map(|e| e.text.strip_prefix("error: ").unwrap_or(&e.text)).collect();
+            Err(CtlError { text: lines.join("\n"), status })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn discovery() -> Discovery {
+        let mut d = Discovery::default();
+        d.add(&json!({"groupVersion": "v1", "resources": [
+            {"name": "configmaps", "singularName": "configmap", "namespaced": true, "kind": "ConfigMap",
+             "verbs": ["get"], "shortNames": ["cm"]},
+            {"name": "namespaces", "singularName": "namespace", "namespaced": false, "kind": "Namespace",
+             "verbs": ["get"], "shortNames": ["ns"]},
+        ]}));
+        d
+    }
+
+    fn selection(args: &[&str]) -> Selection {
+        Selection { args: args.iter().map(|s| s.to_string()).collect(), namespace: "d".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn args_name_objects_like_the_builder() {
+        let d = discovery();
+        let (listed, named) = parse_args(&d, &selection(&["cm", "a", "b"])).unwrap();
+        assert!(listed.is_empty());
+        assert_eq!(
+            named.iter().map(|(r, n)| format!("{}/{n}", r.name)).collect::<Vec<_>>(),
+            ["configmaps/a", "configmaps/b"]
+        );
+        let (_, named) = parse_args(&d, &selection(&["cm/a", "ns/x"])).unwrap();
+        assert_eq!(named[1].0.name, "namespaces");
+        let err = parse_args(&d, &selection(&["cm"])).unwrap_err();
+        assert_eq!(err.text, "error: resource(s) were provided, but no name was specified");
+        let err = parse_args(&d, &selection(&["cm", "ns/x"])).unwrap_err();
+        assert!(err.text.starts_with("error: there is no need to specify a resource type"));
+        let mut all = selection(&["cm,ns"]);
+        all.all = true;
+        assert_eq!(parse_args(&d, &all).unwrap().0.len(), 2);
+        assert!(parse_args(&d, &selection(&[])).unwrap_err().text.starts_with("error: You must provide"));
+    }
+
+    #[test]
+    fn dry_run_values_and_decoration() {
+        assert_eq!(DryRun::parse(Some("server")).unwrap(), DryRun::Server);
+        assert_eq!(DryRun::parse(Some("unchanged")).unwrap(), DryRun::Client);
+        assert_eq!(
+            DryRun::parse(Some("x")).unwrap_err().text,
+            "error: Invalid dry-run value (x). Must be \"none\", \"server\", or \"client\"."
+        );
+        assert_eq!(DryRun::Server.decorate("patched"), "patched (server dry run)");
+        assert_eq!(write_query(DryRun::Server, Some("kubectl-patch"), false), "?dryRun=All&fieldManager=kubectl-patch");
+    }
+
+    #[test]
+    fn several_errors_print_bare() {
+        let errors = vec![CtlError::message("a"), CtlError::message("b")];
+        assert_eq!(report(errors).unwrap_err().text, "a\nb");
+        assert_eq!(report(vec![CtlError::message("a")]).unwrap_err().text, "error: a");
+    }
+}
