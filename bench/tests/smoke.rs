@@ -1,11 +1,27 @@
 //! A reduced run of the whole harness (`--quick`) against the debug build
-//! of rdd: every measure of SPEC §11 prints one well-formed JSON line. No
-//! number is asserted (CI machines are not benchmark machines).
+//! of rdd: every measure of SPEC §11 prints one well-formed JSON line, and
+//! the human table goes to the CI log. No number is asserted (CI machines
+//! are not benchmark machines); the run is bounded to two minutes.
 
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// The whole reduced run must fit in this (it takes about a minute).
+const BOUND: Duration = Duration::from_secs(120);
+
+fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
 
 /// The rdd binary `cargo test --workspace` builds next to this test.
 fn rdd() -> PathBuf {
@@ -26,15 +42,43 @@ fn a_quick_run_prints_every_measure_as_a_json_line() {
         "{} is missing: run `cargo build -p rdd` first (cargo test --workspace builds it), or set RDD_BENCH_RDD",
         rdd.display()
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_rdd-bench"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdd-bench"))
         .arg("--quick")
         .arg("--rdd")
         .arg(&rdd)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so a run past the bound is stopped with
+        // the service and dockerd it started.
+        .process_group(0)
+        .spawn()
         .expect("run rdd-bench");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "rdd-bench --quick failed ({}):\n{stdout}\n{stderr}", out.status);
+    let stdout = drain(child.stdout.take().expect("piped stdout"));
+    let stderr = drain(child.stderr.take().expect("piped stderr"));
+    // Bounded: CI must not hang on a stuck scenario.
+    let deadline = Instant::now() + BOUND;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for rdd-bench") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let group = nix::unistd::Pid::from_raw(child.id() as i32);
+            let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
+    // The numbers go to the CI log even when the test passes: written to
+    // the real stderr, which the test harness does not capture.
+    let _ =
+        std::io::stderr().write_all(format!("rdd-bench --quick (numbers are not meaningful):\n{stderr}").as_bytes());
+    let Some(status) = status else {
+        panic!("rdd-bench --quick did not finish within {}s:\n{stdout}\n{stderr}", BOUND.as_secs())
+    };
+    assert!(status.success(), "rdd-bench --quick failed ({status}):\n{stdout}\n{stderr}");
 
     let mut ids = Vec::new();
     for line in stdout.lines() {

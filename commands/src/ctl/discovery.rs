@@ -1,15 +1,24 @@
 //! Resource resolution for the ctl verbs: one discovery pass per invocation
-//! (`/api/v1`, `/apis`, then each group's preferred version), and the
+//! (aggregated `/api` and `/apis`; legacy servers: `/api/v1`, `/apis`, then
+//! each group's preferred version), and the
 //! lookup kubectl's RESTMapper does from what the user typed — plural,
 //! singular, kind or short name, each optionally `.group`-qualified —
 //! to the resource's path. Nothing is cached across invocations.
 
 use http::Request;
 use kube::Client;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::api_resources::{ApiResource, resources_from_discovery};
-use super::client::{CtlError, get_json};
+use super::client::{CtlError, get_as, get_json};
+
+/// What client-go asks `/api` and `/apis` for: aggregated discovery, else
+/// the legacy documents.
+const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+
+fn is_aggregated(document: &Value) -> bool {
+    document.get("kind").and_then(Value::as_str) == Some("APIGroupDiscoveryList")
+}
 
 /// The served resources, as discovery listed them.
 #[derive(Debug, Clone, Default)]
@@ -20,8 +29,24 @@ pub struct Discovery {
 }
 
 impl Discovery {
-    /// Reads discovery; every group's preferred version is fetched concurrently.
+    /// Reads discovery: aggregated discovery (`/api` and `/apis`, two
+    /// requests on one connection), else the legacy documents with every
+    /// group's preferred version fetched concurrently.
     pub async fn load(client: &Client) -> Result<Discovery, CtlError> {
+        let core = get_as(client, "/api", AGGREGATED).await?;
+        if is_aggregated(&core) {
+            let groups = get_as(client, "/apis", AGGREGATED).await?;
+            if is_aggregated(&groups) {
+                let mut discovery = Discovery::default();
+                discovery.add_aggregated(&core);
+                discovery.add_aggregated(&groups);
+                return Ok(discovery);
+            }
+        }
+        Self::load_legacy(client).await
+    }
+
+    async fn load_legacy(client: &Client) -> Result<Discovery, CtlError> {
         let core = get_json(client, "/api/v1").await?;
         let groups = get_json(client, "/apis").await?;
         let versions: Vec<String> = groups
@@ -38,6 +63,35 @@ impl Discovery {
             discovery.add(list);
         }
         Ok(discovery)
+    }
+
+    /// Adds the preferred (first) version of every group of one
+    /// `APIGroupDiscoveryList`, as the `APIResourceList` it stands for.
+    pub fn add_aggregated(&mut self, list: &Value) {
+        for group in list.get("items").and_then(Value::as_array).into_iter().flatten() {
+            let name = group.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            let Some(preferred) = group.pointer("/versions/0") else { continue };
+            let version = preferred.get("version").and_then(Value::as_str).unwrap_or_default();
+            let group_version = if name.is_empty() { version.to_owned() } else { format!("{name}/{version}") };
+            let resources: Vec<Value> = preferred
+                .get("resources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    json!({
+                        "name": r.get("resource"),
+                        "singularName": r.get("singularResource"),
+                        "namespaced": r.get("scope").and_then(Value::as_str) == Some("Namespaced"),
+                        "kind": r.pointer("/responseKind/kind"),
+                        "verbs": r.get("verbs"),
+                        "shortNames": r.get("shortNames"),
+                        "categories": r.get("categories"),
+                    })
+                })
+                .collect();
+            self.add(&json!({ "groupVersion": group_version, "resources": resources }));
+        }
     }
 
     /// Adds one `APIResourceList`.
@@ -161,6 +215,48 @@ mod tests {
         assert_eq!(d.resolve("configmaps.").unwrap().name, "configmaps");
         let err = d.resolve("pods").unwrap_err();
         assert_eq!(err.to_string(), "error: the server doesn't have a resource type \"pods\"");
+    }
+
+    #[test]
+    fn aggregated_discovery_reads_as_the_preferred_versions_lists() {
+        let mut d = Discovery::default();
+        d.add_aggregated(&json!({"kind": "APIGroupDiscoveryList", "items": [
+            {"metadata": {}, "versions": [{"version": "v1", "resources": [
+                {"resource": "configmaps", "singularResource": "configmap", "scope": "Namespaced",
+                 "responseKind": {"group": "", "version": "", "kind": "ConfigMap"}, "verbs": ["get"],
+                 "shortNames": ["cm"]},
+                {"resource": "namespaces", "singularResource": "namespace", "scope": "Cluster",
+                 "responseKind": {"group": "", "version": "", "kind": "Namespace"}, "verbs": ["get"],
+                 "shortNames": ["ns"]},
+            ]}]},
+        ]}));
+        d.add_aggregated(&json!({"kind": "APIGroupDiscoveryList", "items": [
+            {"metadata": {"name": "containers.rancherdesktop.io"}, "versions": [
+                {"version": "v1alpha1", "resources": [
+                    {"resource": "containernamespaces", "singularResource": "containernamespace",
+                     "scope": "Namespaced", "verbs": ["get"], "shortNames": ["cns"],
+                     "responseKind": {"group": "containers.rancherdesktop.io", "version": "v1alpha1",
+                                      "kind": "ContainerNamespace"}},
+                    {"resource": "containers", "singularResource": "container", "scope": "Namespaced",
+                     "verbs": ["get"], "categories": ["all"],
+                     "responseKind": {"group": "containers.rancherdesktop.io", "version": "v1alpha1",
+                                      "kind": "Container"}},
+                ]},
+                {"version": "v0", "resources": [
+                    {"resource": "old", "singularResource": "old", "scope": "Cluster", "verbs": ["get"],
+                     "responseKind": {"group": "containers.rancherdesktop.io", "version": "v0", "kind": "Old"}},
+                ]},
+            ]},
+        ]}));
+        let mut legacy = discovery();
+        legacy.resources[3].categories = vec!["all".into()];
+        assert_eq!(d.resources, legacy.resources);
+        assert_eq!(d.singulars, legacy.singulars);
+        assert!(d.resolve("old").is_err(), "only the preferred (first) version is used");
+        let c = d.resolve("container").unwrap();
+        assert_eq!(c.group_version, "containers.rancherdesktop.io/v1alpha1");
+        assert!(c.namespaced);
+        assert!(!d.resolve("ns").unwrap().namespaced);
     }
 
     #[test]

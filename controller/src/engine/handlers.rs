@@ -20,6 +20,10 @@ use super::plan::{Attempt, ImageMirrorRef, image_gone, plan_image_refresh, stale
 use super::queue::{MirrorKind, Work};
 use super::store::{MirrorStore, StatusFn, awaiting_finalizer};
 
+/// The mirrors one image inspect stands for: (mirror name, status) per tag,
+/// or one for a dangling image.
+type ImageMirrors = Vec<(String, rdd_api::image::ImageStatus)>;
+
 /// What a handler leaves behind besides its own success.
 #[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
@@ -114,10 +118,18 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
         match self.docker.inspect_image(reference).await {
             Ok(inspect) => {
                 let fresh = image_statuses(&inspect);
-                let existing: Vec<ImageMirrorRef> = self.store.list::<Image>().await?.iter().map(image_ref).collect();
+                let listed = self.store.list::<Image>().await?;
+                let existing: Vec<ImageMirrorRef> = listed.iter().map(image_ref).collect();
+                let mut current: HashMap<String, Image> =
+                    listed.into_iter().filter_map(|m| Some((m.metadata.name.clone()?, m))).collect();
                 let plan = plan_image_refresh(fresh, &existing);
+                // Written from the list just read: an image with many tags
+                // costs one list, not a read per tag, and only the tags
+                // whose mirror changed are written (a stale view conflicts
+                // and is re-read). Image work runs one at a time (lanes).
                 for (name, status) in plan.apply {
-                    self.store.upsert::<Image>(&name, Box::new(move |_| status.clone())).await?;
+                    let listed = current.remove(&name);
+                    self.store.upsert_from::<Image>(&name, listed, Box::new(move |_| status.clone())).await?;
                 }
                 for name in &plan.remove {
                     self.store.remove::<Image>(name).await?;
@@ -272,11 +284,24 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
     /// longer back. Per-object failures are returned for retry; only a
     /// failed list fails the sync.
     pub async fn full_sync(&self) -> Result<Outcome, WorkError> {
-        let mut outcome = Outcome::default();
         self.store.ensure_container_namespace().await?;
-        self.sync_containers(&mut outcome).await?;
-        self.sync_images(&mut outcome).await?;
-        self.sync_volumes(&mut outcome).await?;
+        // The kinds are independent (each lists, writes and prunes its own
+        // mirrors), so they run side by side: Docker's inspects of one
+        // overlap the API writes of the others.
+        let (mut containers, mut images, mut volumes) = (Outcome::default(), Outcome::default(), Outcome::default());
+        let (c, i, v) = futures::join!(
+            self.sync_containers(&mut containers),
+            self.sync_images(&mut images),
+            self.sync_volumes(&mut volumes)
+        );
+        c?;
+        i?;
+        v?;
+        let mut outcome = containers;
+        for more in [images, volumes] {
+            outcome.follow_up.extend(more.follow_up);
+            outcome.failed.extend(more.failed);
+        }
         Ok(outcome)
     }
 
@@ -354,44 +379,55 @@ impl<D: DockerSource, S: MirrorStore> Handlers<D, S> {
         let summaries = self.docker.list_images().await?;
         // From the list, before any inspect (seed r5 I5).
         let mut expected: HashSet<String> = summaries.iter().flat_map(image_names_from_summary).collect();
-        let known = self.known::<Image>().await?;
+        let mut known = self.known::<Image>().await?;
         let names: Vec<String> = known.keys().cloned().collect();
-        let known = Mutex::new(known);
-        let known = &known;
-        let results: Vec<(String, Result<Vec<String>, WorkError>)> = stream::iter(summaries.into_iter().map(|s| s.id))
-            .map(|id| async move {
-                let r = match self.docker.inspect_image(&id).await {
-                    Ok(inspect) => {
-                        let mut names = Vec::new();
-                        let mut result = Ok(());
-                        for (name, status) in image_statuses(&inspect) {
-                            let current = known.lock().unwrap_or_else(|e| e.into_inner()).remove(&name);
-                            let write =
-                                self.store.upsert_from::<Image>(&name, current, Box::new(move |_| status.clone()));
-                            if let Err(e) = write.await {
-                                result = Err(WorkError::from(e));
-                            }
-                            names.push(name);
-                        }
-                        result.map(|_| names)
-                    }
-                    Err(e) if e.is_not_found() => Ok(Vec::new()),
-                    Err(e) => Err(e.into()),
-                };
-                (id, r)
-            })
-            .buffer_unordered(self.concurrency.max(1))
-            .collect()
-            .await;
-        for (id, result) in results {
+        // Inspect each image, then write every tag's mirror with the full
+        // concurrency: one image may carry hundreds of tags.
+        let inspected: Vec<(String, Result<ImageMirrors, WorkError>)> =
+            stream::iter(summaries.into_iter().map(|s| s.id))
+                .map(|id| async move {
+                    let r = match self.docker.inspect_image(&id).await {
+                        Ok(inspect) => Ok(image_statuses(&inspect)),
+                        Err(e) if e.is_not_found() => Ok(Vec::new()),
+                        Err(e) => Err(e.into()),
+                    };
+                    (id, r)
+                })
+                .buffer_unordered(self.concurrency.max(1))
+                .collect()
+                .await;
+        let mut writes = Vec::new();
+        for (id, result) in inspected {
             match result {
-                Ok(names) => expected.extend(names),
+                Ok(statuses) => {
+                    for (name, status) in statuses {
+                        expected.insert(name.clone());
+                        let current = known.remove(&name);
+                        writes.push((id.clone(), name, current, status));
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(kind = "Image", id = %id, error = %e, "full sync skipped an image; will retry");
                     outcome.failed.push(Work::Image(id));
                 }
             }
         }
+        let failed: Vec<String> = stream::iter(writes)
+            .map(|(id, name, current, status)| async move {
+                match self.store.upsert_from::<Image>(&name, current, Box::new(move |_| status.clone())).await {
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::warn!(kind = "Image", id = %id, name = %name, error = %e, "full sync skipped an image mirror; will retry");
+                        Some(id)
+                    }
+                }
+            })
+            .buffer_unordered(self.concurrency.max(1))
+            .filter_map(|f| async move { f })
+            .collect()
+            .await;
+        let failed: std::collections::BTreeSet<String> = failed.into_iter().collect();
+        outcome.failed.extend(failed.into_iter().map(Work::Image));
         for name in stale(names.iter().map(String::as_str), &expected) {
             if let Err(e) = self.store.remove::<Image>(&name).await {
                 tracing::warn!(kind = "Image", name = %name, error = %e, "could not prune a stale mirror; will retry");
