@@ -3,7 +3,7 @@
 # what is missing (as root, from Debian's packages). With arguments, it
 # builds rdd and runs only those BATS files or directories.
 #
-#   ./test.sh                         everything: fmt, clippy, Rust tests, fuzzers (20 s each), all BATS suites
+#   ./test.sh                         everything: fmt, clippy, Rust tests, fuzzers (10 s each), all BATS suites
 #   ./test.sh bats/tests/10-cli       build, then just these BATS tests
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -45,8 +45,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 # RDD_FUZZ_SECONDS: how long each fuzz target runs (0: build them only).
-step "fuzz (every target for ${RDD_FUZZ_SECONDS:-20} s)"
-fuzz/run "${RDD_FUZZ_SECONDS:-20}"
+step "fuzz (every target for ${RDD_FUZZ_SECONDS:-10} s)"
+fuzz/run "${RDD_FUZZ_SECONDS:-10}"
 step "cargo build"
 cargo build --locked
 step "bats bats/tests"
