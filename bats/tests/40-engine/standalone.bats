@@ -28,7 +28,8 @@ setup_file() {
 }
 
 teardown_file() {
-    [[ -z "${CONTROLLER_PID:-}" ]] || kill -KILL "${CONTROLLER_PID}" 2>/dev/null || true
+    # A test that failed left its controller running (teardown_file cannot see the test's variables).
+    [[ ! -f "${BATS_FILE_TMPDIR}/controller.pid" ]] || kill -KILL "$(cat "${BATS_FILE_TMPDIR}/controller.pid")" 2>/dev/null || true
     rdd_serve_stop
     local pid
     pid="$(cat "${PRIVATE}/dockerd.pid")"
@@ -57,6 +58,7 @@ d() {
         --namespace engine-two --resync-period 1m --metrics-addr "127.0.0.1:${port}" \
         2>"${BATS_TEST_TMPDIR}/controller.log" 3>&- &
     CONTROLLER_PID=$!
+    echo "${CONTROLLER_PID}" >"${BATS_FILE_TMPDIR}/controller.pid"
     wait_condition ContainerEngineReady '^True Connected '
     wait_exists cns moby
     import_busybox rdd-test/standalone:1
@@ -88,6 +90,7 @@ d() {
     "${RDD_BIN}" engine-controller --kubeconfig "$(rdd svc paths config)" --docker-host "unix://${PRIVATE}/d.sock" \
         --namespace engine-two 2>"${BATS_TEST_TMPDIR}/controller.log" 3>&- &
     CONTROLLER_PID=$!
+    echo "${CONTROLLER_PID}" >"${BATS_FILE_TMPDIR}/controller.pid"
     import_busybox rdd-test/before:1 before
     local before after
     before="$(image_mirror "$(image_id rdd-test/before:1)" rdd-test/before:1)"
