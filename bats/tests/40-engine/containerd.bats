@@ -8,10 +8,7 @@ load ../50-set/helpers
 load helpers
 
 setup_file() {
-    app_setup_file
-    rdd svc start >/dev/null
-    rdd start >/dev/null
-    import_busybox rdd-test/busybox:1
+    engine_setup_file
 }
 
 teardown_file() {

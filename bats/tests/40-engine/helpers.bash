@@ -114,3 +114,12 @@ wait_logged() {
     cat "$1" >&2
     return 1
 }
+
+# The set-up the engine suites share: a fresh instance, its service and its
+# managed dockerd running, and the busybox image the tests run.
+engine_setup_file() {
+    app_setup_file
+    rdd svc start >/dev/null
+    rdd start >/dev/null
+    import_busybox rdd-test/busybox:1
+}
