@@ -61,12 +61,9 @@ pub struct PatchArgs {
     patch_type: Option<String>,
 }
 
+/// How `delete`, `label` and `annotate` pick objects besides names.
 #[derive(Debug, Args)]
-pub struct DeleteArgs {
-    #[arg(value_name = "RESOURCE")]
-    args: Vec<String>,
-    #[command(flatten)]
-    common: Common,
+pub struct SelectArgs {
     #[arg(short = 'A', long)]
     all_namespaces: bool,
     #[arg(short = 'l', long)]
@@ -75,6 +72,29 @@ pub struct DeleteArgs {
     field_selector: Option<String>,
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     all: Option<bool>,
+}
+
+impl SelectArgs {
+    fn selection(self, args: Vec<String>, namespace: String) -> Selection {
+        Selection {
+            args,
+            namespace,
+            all_namespaces: self.all_namespaces,
+            selector: self.selector,
+            field_selector: self.field_selector,
+            all: self.all.unwrap_or(false),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[arg(value_name = "RESOURCE")]
+    args: Vec<String>,
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    select: SelectArgs,
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     ignore_not_found: Option<bool>,
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
@@ -161,14 +181,8 @@ pub struct LabelArgs {
     args: Vec<String>,
     #[command(flatten)]
     common: Common,
-    #[arg(short = 'A', long)]
-    all_namespaces: bool,
-    #[arg(short = 'l', long)]
-    selector: Option<String>,
-    #[arg(long)]
-    field_selector: Option<String>,
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    all: Option<bool>,
+    #[command(flatten)]
+    select: SelectArgs,
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     overwrite: Option<bool>,
 }
@@ -213,14 +227,7 @@ async fn run_verb(client: &Client, discovery: &Discovery, default_ns: &str, verb
             let dry_run = DryRun::parse(args.common.dry_run.as_deref())?;
             let (namespace, _) = namespace(args.common.namespace, default_ns);
             let options = DeleteOptions {
-                selection: Selection {
-                    args: args.args,
-                    namespace,
-                    all_namespaces: args.all_namespaces,
-                    selector: args.selector,
-                    field_selector: args.field_selector,
-                    all: args.all.unwrap_or(false),
-                },
+                selection: args.select.selection(args.args, namespace),
                 ignore_not_found: args.ignore_not_found,
                 wait: args.wait.unwrap_or(true),
                 timeout: parse_duration(&args.timeout)?,
@@ -290,14 +297,7 @@ async fn label_verb(
     let options = LabelOptions {
         which,
         args: args.args,
-        selection: Selection {
-            args: Vec::new(),
-            namespace,
-            all_namespaces: args.all_namespaces,
-            selector: args.selector,
-            field_selector: args.field_selector,
-            all: args.all.unwrap_or(false),
-        },
+        selection: args.select.selection(Vec::new(), namespace),
         overwrite: args.overwrite.unwrap_or(false),
         dry_run,
         output: args.common.output,
