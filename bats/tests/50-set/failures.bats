@@ -58,8 +58,12 @@ teardown() {
     run -0 rdd set --wait=false running=true
     assert_output --regexp '^apps.app.rancherdesktop.io/app (created|configured)$'
     (($(now_ms) - start < 2000))
+    # Settled may still be True from the previous spec (the teardown's
+    # running=false): what must not be True yet is Settled for this spec.
+    local generation
+    generation="$(app_field '{.metadata.generation}')"
     run -0 app_condition Settled
-    refute_output --regexp '^True '
+    refute_output --regexp "^True [^ ]+ ${generation}\$"
 }
 
 @test "SIGINT during a wait exits 130 with 'wait cancelled'" {
