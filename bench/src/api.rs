@@ -282,6 +282,17 @@ pub async fn fan_out(service: &Service, sizes: &ApiSizes) -> anyhow::Result<Meas
     Ok(measure)
 }
 
+/// Beside P5: the share of one core the service uses while nothing
+/// happens (an idle loop that spins shows here first), over `window`.
+pub async fn cpu_at_rest(service: &Service, name: &str, window: Duration) -> anyhow::Result<Measure> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = service.cpu_time()?;
+    tokio::time::sleep(window).await;
+    let used = service.cpu_time()?.saturating_sub(before);
+    let percent = 100.0 * used.as_secs_f64() / window.as_secs_f64();
+    Ok(Measure::new("P5", name, percent, "% of a core", "<= 2 %").at_most(2.0).with("window_ms", ms(window)))
+}
+
 /// P5: VmRSS of the service process, after a short settle.
 pub async fn rss(
     service: &Service,

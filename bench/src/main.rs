@@ -14,6 +14,7 @@ mod report;
 mod service;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use serde_json::json;
@@ -159,6 +160,7 @@ async fn api_scenarios(
 ) -> anyhow::Result<Vec<Measure>> {
     let service = Service::start(rdd, "*").await?;
     let mut out = vec![api::rss(&service, "rss_idle_mib", 40.0, &[("objects", json!(0))]).await?];
+    out.push(api::cpu_at_rest(&service, "cpu_at_rest_percent", Duration::from_secs(3)).await?);
     let fill = api::fill_mirrors(&service, api::MIRRORS_NS, sizes.objects, sizes.clients).await?;
     out.push(
         api::rss(
@@ -190,6 +192,11 @@ async fn mirror_scenarios(rdd: &Path, sizes: &mirror::MirrorSizes) -> anyhow::Re
     let service = Service::start(rdd, "*").await?;
     let sync = mirror::full_sync(&service, &dockerd, sizes).await?.with("populate_ms", report::ms(populated));
     let mut out = vec![sync];
+    out.push(
+        api::cpu_at_rest(&service, "cpu_at_rest_connected_percent", Duration::from_secs(3))
+            .await?
+            .with("mirrors", (sizes.containers + sizes.tags + sizes.volumes) as f64),
+    );
     out.extend(mirror::lag(&service, &dockerd, sizes).await?);
     Ok(out)
 }

@@ -129,6 +129,11 @@ impl Service {
         rss_mib(pid)
     }
 
+    /// CPU time the service process has used so far.
+    pub fn cpu_time(&self) -> anyhow::Result<Duration> {
+        cpu_time(self.pid().context("the service is not running")?)
+    }
+
     /// Stops the service with SIGTERM (graceful: a managed engine stops
     /// too) and waits for it; SIGKILL after 30 s.
     pub fn stop(&mut self) {
@@ -152,6 +157,26 @@ impl Drop for Service {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// CPU time (user + system, all threads) a process has used so far.
+pub fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    let stat =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("reading /proc/{pid}/stat"))?;
+    // The command name (field 2) may hold spaces: count fields after its ')'.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    // utime and stime are fields 14 and 15, so 11 and 12 after the state (field 3).
+    let (Some(user), Some(system)) = (ticks(11), ticks(12)) else {
+        bail!("no utime/stime in /proc/{pid}/stat");
+    };
+    let per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .filter(|t| *t > 0)
+        .context("sysconf(CLK_TCK) has no value")?;
+    Ok(Duration::from_secs_f64((user + system) as f64 / per_second as f64))
 }
 
 /// VmRSS of a process, in MiB.

@@ -215,6 +215,14 @@ async fn engine_controller_follows_the_app_against_a_real_dockerd() {
     eventually("Connected at generation 2", || engine_ready(&api) == Some(("True".into(), "Connected".into(), 2)))
         .await;
 
+    // At rest, the controller reconciles on its tick (300 ms here), not in
+    // a loop: a receiver cloned from the session's state channel once saw
+    // every later tick as a change and spun a core.
+    let requests = api.lock().requests;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let at_rest = api.lock().requests - requests;
+    assert!(at_rest <= 20, "{at_rest} API requests in 1 s from a controller at rest");
+
     // Docker → Kubernetes, live.
     let idle = d.docker(&["create", "--network", "none", "--name", "idle", "rdd-test/busybox:1", "sleep", "1000"]);
     eventually("a new container is mirrored", || api.get(CONTAINERS, &idle).is_some()).await;

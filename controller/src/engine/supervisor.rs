@@ -100,14 +100,11 @@ pub async fn run_with<C: DockerConnector>(
     let mut tick = tokio::time::interval(options.tick.max(Duration::from_millis(100)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let mut session_state = controller.session.as_ref().map(|(s, _)| s.subscribe());
         tokio::select! {
             biased;
             // The guard `wait_for` returns is not Send: drop it inside.
             () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
-                if let Some((session, _)) = controller.session.take() {
-                    session.stop().await;
-                }
+                controller.stop_session().await;
                 tracing::info!("engine controller stopped");
                 return Ok(());
             }
@@ -126,7 +123,22 @@ pub async fn run_with<C: DockerConnector>(
                 }
                 None => return Err(EngineError::Invalid("the App watch ended".to_owned())),
             },
-            _ = async { match session_state.as_mut() { Some(rx) => { let _ = rx.changed().await; } None => std::future::pending().await } } => {}
+            changed = async {
+                match controller.session.as_mut() {
+                    Some(mirroring) => mirroring.changes.changed().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if changed.is_err() {
+                    // Its task ended without being asked (only a panic does
+                    // that): a new session starts at the next reconcile, at
+                    // the latest on the tick, so a session that keeps dying
+                    // is restarted at that pace, not in a loop.
+                    tracing::error!("the mirror session ended on its own; starting a new one");
+                    controller.stop_session().await;
+                    continue;
+                }
+            }
             _ = tick.tick() => {}
         }
         if synced {
@@ -135,12 +147,31 @@ pub async fn run_with<C: DockerConnector>(
     }
 }
 
+/// The running session, the namespace it mirrors into, and the loop's one
+/// receiver of its state for the session's whole life: `changed()` marks
+/// what it saw, whereas a fresh clone of a receiver that is never read
+/// reports every earlier change again at once, and a loop re-subscribing
+/// each turn spun a core.
+struct Mirroring {
+    session: Session,
+    namespace: String,
+    changes: watch::Receiver<SessionState>,
+}
+
+impl Mirroring {
+    fn new(session: Session, namespace: String) -> Self {
+        let mut changes = session.subscribe();
+        changes.mark_unchanged();
+        Mirroring { session, namespace, changes }
+    }
+}
+
 struct Controller<C: DockerConnector> {
     client: Client,
     connector: Arc<C>,
     apps: Api<App>,
     options: EngineOptions,
-    session: Option<(Session, String)>,
+    session: Option<Mirroring>,
     /// A sweep finished since the last session ended.
     swept: bool,
     last_namespace: String,
@@ -163,7 +194,7 @@ impl<C: DockerConnector> Controller<C> {
                         SessionState::ConnectFailed(message)
                     }
                     Ok(host) => {
-                        if self.session.as_ref().is_some_and(|(s, ns)| s.host != host || *ns != namespace) {
+                        if self.session.as_ref().is_some_and(|m| m.session.host != host || m.namespace != namespace) {
                             // Another daemon or namespace: the new session's full sync prunes in place.
                             self.stop_session().await;
                         }
@@ -173,10 +204,10 @@ impl<C: DockerConnector> Controller<C> {
                             let mut config = SessionConfig::new(host.clone(), self.options.resync_period);
                             config.concurrency = self.options.concurrency;
                             config.metrics = self.options.metrics.clone();
-                            (Session::start(self.connector.clone(), store, config), namespace.clone())
+                            Mirroring::new(Session::start(self.connector.clone(), store, config), namespace.clone())
                         });
                         self.swept = false;
-                        session.0.state()
+                        session.session.state()
                     }
                 };
                 let (status, reason, message) = mirroring_condition(&state);
@@ -186,7 +217,7 @@ impl<C: DockerConnector> Controller<C> {
                 // Keep the mirrors and any session: it reconnects and re-syncs
                 // in place once the engine answers again.
                 let (status, why, text) = match &self.session {
-                    Some((session, _)) => mirroring_condition(&session.state()),
+                    Some(mirroring) => mirroring_condition(&mirroring.session.state()),
                     None => holding_condition(&reason, &message),
                 };
                 self.write_condition(status, why, &text).await;
@@ -225,7 +256,7 @@ impl<C: DockerConnector> Controller<C> {
 
     async fn stop_session(&mut self) -> bool {
         match self.session.take() {
-            Some((session, namespace)) => {
+            Some(Mirroring { session, namespace, .. }) => {
                 tracing::info!(host = %session.host, namespace = %namespace, "stopping the mirror");
                 session.stop().await;
                 true

@@ -39,6 +39,8 @@ pub struct State {
     /// Object names whose next PUTs answer 409.
     pub conflicts: HashMap<String, u32>,
     pub uid: u64,
+    /// Requests answered so far (a controller at rest makes few).
+    pub requests: u64,
 }
 
 #[derive(Clone)]
@@ -176,6 +178,7 @@ impl FakeApiServer {
     }
 
     async fn handle(&self, req: Request<Incoming>) -> Response<Body> {
+        self.lock().requests += 1;
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let query: HashMap<String, String> =
