@@ -135,20 +135,31 @@ impl Service {
     }
 
     /// Stops the service with SIGTERM (graceful: a managed engine stops
-    /// too) and waits for it; SIGKILL after 30 s.
+    /// too) and waits for it; SIGKILL after 30 s. With `RDD_BENCH_LOG_DIR`
+    /// set, its log is kept there (the temporary HOME goes away).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let pid = nix::unistd::Pid::from_raw(child.id() as i32);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::SIGTERM);
             let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
+            while Instant::now() < deadline && !matches!(child.try_wait(), Ok(Some(_))) {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = child.kill();
-            let _ = child.wait();
+            if !matches!(child.try_wait(), Ok(Some(_))) {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            self.keep_log();
+        }
+    }
+
+    fn keep_log(&self) {
+        let Some(dir) = std::env::var_os("RDD_BENCH_LOG_DIR") else { return };
+        let to = PathBuf::from(dir).join(format!("serve-{}.log", self.instance.name));
+        let from = self.instance.home.path().join("serve.log");
+        match std::fs::create_dir_all(to.parent().unwrap_or(Path::new("."))).and_then(|()| std::fs::copy(&from, &to)) {
+            Ok(_) => eprintln!("service log kept in {}", to.display()),
+            Err(e) => eprintln!("cannot keep the service log {} in {}: {e}", from.display(), to.display()),
         }
     }
 }

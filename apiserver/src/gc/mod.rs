@@ -29,10 +29,12 @@ pub mod policy;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use std::collections::BTreeSet;
+
+use futures::{FutureExt, StreamExt};
 
 use crate::handler::ControlPlane;
-use crate::storage::{StoreError, WatchEvent};
+use crate::storage::{EventKind, StoreError, WatchEvent};
 
 /// kube's finalizer for foreground cascading deletion.
 pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
@@ -70,16 +72,32 @@ pub fn spawn(plane: &Arc<ControlPlane>, mut shutdown: tokio::sync::watch::Receiv
                 }
             };
             backoff = Duration::from_millis(100);
-            // Anything may have happened before this watch began.
+            // Anything may have happened before this watch began: index
+            // the store once, then keep the index current from the watch,
+            // so that a pass reads the few objects that concern the
+            // collector instead of the whole store on every delete.
+            let mut candidates = pass::candidates(&plane);
             let mut dirty = true;
-            loop {
+            'watching: loop {
                 if dirty {
                     tokio::time::sleep(DEBOUNCE).await;
-                    dirty = match pass::run(&plane).await {
-                        Ok(pending) => pending,
-                        Err(err) => {
-                            tracing::warn!(error = %err, "garbage collection pass failed; retrying");
-                            true
+                    // What changed during the debounce belongs to this pass.
+                    while let Some(next) = events.next().now_or_never() {
+                        match next {
+                            Some(Ok(event)) => index(&mut candidates, &event),
+                            Some(Err(StoreError::Closed)) | None => return,
+                            Some(Err(_)) => break 'watching,
+                        }
+                    }
+                    dirty = if candidates.is_empty() {
+                        false
+                    } else {
+                        match pass::run(&plane, &candidates).await {
+                            Ok(pending) => pending,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "garbage collection pass failed; retrying");
+                                true
+                            }
                         }
                     };
                 }
@@ -88,7 +106,10 @@ pub fn spawn(plane: &Arc<ControlPlane>, mut shutdown: tokio::sync::watch::Receiv
                     _ = shutdown.changed() => return,
                     _ = tokio::time::sleep(recheck) => {}
                     event = events.next() => match event {
-                        Some(Ok(event)) => dirty |= relevant(&event),
+                        Some(Ok(event)) => {
+                            dirty |= relevant(&event, &candidates);
+                            index(&mut candidates, &event);
+                        }
                         // Lagged or closed: resubscribe, and pass again.
                         Some(Err(StoreError::Closed)) | None => return,
                         Some(Err(_)) => break,
@@ -99,22 +120,25 @@ pub fn spawn(plane: &Arc<ControlPlane>, mut shutdown: tokio::sync::watch::Receiv
     });
 }
 
-/// Whether a change can give the collector work: something went away (it
-/// may have been an owner), or an object with ownerReferences or a
-/// collector finalizer changed.
-fn relevant(event: &WatchEvent) -> bool {
-    let mentions = |json: &[u8]| {
-        contains(json, b"\"ownerReferences\"")
-            || contains(json, b"\"foregroundDeletion\"")
-            || contains(json, b"\"orphan\"")
-    };
-    event.kind == crate::storage::EventKind::Deleted
-        || mentions(&event.object.json)
-        || event.previous.as_ref().is_some_and(|p| mentions(&p.json))
+/// Whether a change can give the collector work: an object with
+/// ownerReferences or a collector finalizer changed (or just lost them),
+/// or something went away while some object may name it as its owner.
+fn relevant(event: &WatchEvent, candidates: &BTreeSet<String>) -> bool {
+    pass::concerns(&event.object.json)
+        || event.previous.as_ref().is_some_and(|p| pass::concerns(&p.json))
+        || (event.kind == EventKind::Deleted && !candidates.is_empty())
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+/// Keeps the set of keys that concern the collector current.
+fn index(candidates: &mut BTreeSet<String>, event: &WatchEvent) {
+    let key = &event.object.key;
+    if event.kind != EventKind::Deleted && pass::concerns(&event.object.json) {
+        if !candidates.contains(key) {
+            candidates.insert(key.clone());
+        }
+    } else {
+        candidates.remove(key);
+    }
 }
 
 #[cfg(test)]
@@ -136,14 +160,39 @@ mod tests {
 
     #[test]
     fn only_changes_that_can_matter_wake_the_collector() {
-        assert!(relevant(&event(EventKind::Deleted, r#"{"metadata":{}}"#, None)));
-        assert!(relevant(&event(EventKind::Added, r#"{"metadata":{"ownerReferences":[]}}"#, None)));
-        assert!(relevant(&event(
-            EventKind::Modified,
-            r#"{"metadata":{}}"#,
-            Some(r#"{"metadata":{"ownerReferences":[{"uid":"u"}]}}"#)
-        )));
-        assert!(relevant(&event(EventKind::Modified, r#"{"metadata":{"finalizers":["foregroundDeletion"]}}"#, None)));
-        assert!(!relevant(&event(EventKind::Modified, r#"{"metadata":{"labels":{"a":"b"}}}"#, None)));
+        let none = BTreeSet::new();
+        let some: BTreeSet<String> = ["/core/configmaps/default/child".to_owned()].into();
+        assert!(!relevant(&event(EventKind::Deleted, r#"{"metadata":{}}"#, None), &none), "no dependent anywhere");
+        assert!(relevant(&event(EventKind::Deleted, r#"{"metadata":{}}"#, None), &some));
+        assert!(relevant(&event(EventKind::Added, r#"{"metadata":{"ownerReferences":[]}}"#, None), &none));
+        assert!(relevant(
+            &event(
+                EventKind::Modified,
+                r#"{"metadata":{}}"#,
+                Some(r#"{"metadata":{"ownerReferences":[{"uid":"u"}]}}"#)
+            ),
+            &none
+        ));
+        assert!(relevant(
+            &event(EventKind::Modified, r#"{"metadata":{"finalizers":["foregroundDeletion"]}}"#, None),
+            &none
+        ));
+        assert!(!relevant(&event(EventKind::Modified, r#"{"metadata":{"labels":{"a":"b"}}}"#, None), &some));
+    }
+
+    #[test]
+    fn the_index_follows_references_and_finalizers() {
+        let mut candidates = BTreeSet::new();
+        index(&mut candidates, &event(EventKind::Added, r#"{"metadata":{"labels":{}}}"#, None));
+        assert!(candidates.is_empty());
+        index(&mut candidates, &event(EventKind::Added, r#"{"metadata":{"ownerReferences":[{"uid":"u"}]}}"#, None));
+        assert_eq!(candidates.len(), 1);
+        index(&mut candidates, &event(EventKind::Modified, r#"{"metadata":{"finalizers":["orphan"]}}"#, None));
+        assert_eq!(candidates.len(), 1, "still a candidate: it waits on the collector");
+        index(&mut candidates, &event(EventKind::Modified, r#"{"metadata":{}}"#, None));
+        assert!(candidates.is_empty(), "references dropped");
+        index(&mut candidates, &event(EventKind::Added, r#"{"metadata":{"ownerReferences":[{"uid":"u"}]}}"#, None));
+        index(&mut candidates, &event(EventKind::Deleted, r#"{"metadata":{"ownerReferences":[{"uid":"u"}]}}"#, None));
+        assert!(candidates.is_empty(), "gone");
     }
 }

@@ -43,11 +43,34 @@ enum Owner {
     Unverifiable,
 }
 
-/// Runs one pass; true while work remains (owners still waiting, writes
-/// that lost a race).
-pub(super) async fn run(plane: &Arc<ControlPlane>) -> Result<bool, ApiError> {
+/// Whether a stored object can concern the collector: it has
+/// ownerReferences or carries one of the collector's finalizers (a cheap
+/// byte search; the pass parses what it finds).
+pub(super) fn concerns(json: &[u8]) -> bool {
+    let has = |needle: &[u8]| memchr::memmem::find(json, needle).is_some();
+    has(b"\"ownerReferences\"") || has(b"\"foregroundDeletion\"") || has(b"\"orphan\"")
+}
+
+/// The keys of every stored object of a served resource that concerns the
+/// collector: the index the collector then keeps current from its watch.
+pub(super) fn candidates(plane: &ControlPlane) -> BTreeSet<String> {
     let snapshot = plane.registry().snapshot();
-    let (dependents, owners) = scan(plane, &snapshot)?;
+    let mut prefixes = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    for info in snapshot.resources() {
+        if prefixes.insert(info.storage_prefix.clone()) {
+            let items = plane.store().list(&info.storage_prefix, None, None).items;
+            keys.extend(items.iter().filter(|stored| concerns(&stored.json)).map(|stored| stored.key.clone()));
+        }
+    }
+    keys
+}
+
+/// Runs one pass over `candidates` (keys from [`candidates`], kept current);
+/// true while work remains (owners still waiting, writes that lost a race).
+pub(super) async fn run(plane: &Arc<ControlPlane>, candidates: &BTreeSet<String>) -> Result<bool, ApiError> {
+    let snapshot = plane.registry().snapshot();
+    let (dependents, owners) = scan(plane, &snapshot, candidates)?;
     let mut pending = false;
     let mut orphaning_blocked: BTreeSet<String> = BTreeSet::new();
     for dependent in &dependents {
@@ -122,41 +145,36 @@ pub(super) async fn run(plane: &Arc<ControlPlane>) -> Result<bool, ApiError> {
 
 /// The objects with ownerReferences, and the terminating owners holding a
 /// collector finalizer.
-fn scan(plane: &ControlPlane, snapshot: &RegistrySnapshot) -> Result<(Vec<Item>, Vec<Item>), ApiError> {
-    let mut seen = BTreeSet::new();
+fn scan(
+    plane: &ControlPlane,
+    snapshot: &RegistrySnapshot,
+    candidates: &BTreeSet<String>,
+) -> Result<(Vec<Item>, Vec<Item>), ApiError> {
     let mut dependents = Vec::new();
     let mut owners = Vec::new();
-    for info in snapshot.resources() {
-        if !seen.insert(info.storage_prefix.clone()) {
+    for key in candidates {
+        // Gone since it was indexed, or of a resource no longer served.
+        let Some(stored) = plane.store().get(key) else { continue };
+        let Some(info) = snapshot.resources().iter().find(|info| key.starts_with(info.storage_prefix.as_str())) else {
+            continue;
+        };
+        if !concerns(&stored.json) {
             continue;
         }
-        for stored in plane.store().list(&info.storage_prefix, None, None).items {
-            let json: &[u8] = &stored.json;
-            let has_refs = super::contains(json, b"\"ownerReferences\"");
-            let has_finalizer =
-                super::contains(json, b"\"foregroundDeletion\"") || super::contains(json, b"\"orphan\"");
-            if !has_refs && !has_finalizer {
-                continue;
+        let value: Value = serde_json::from_slice(&stored.json)
+            .map_err(|err| ApiError::internal(format!("stored object {} is not JSON: {err}", stored.key)))?;
+        let item = Item { info: info.clone(), stored, value };
+        let waits = object::is_terminating(&item.value)
+            && object::finalizers(&item.value).iter().any(|f| f == FOREGROUND_FINALIZER || f == ORPHAN_FINALIZER);
+        let has_references = !item.owner_references().is_empty();
+        match (has_references, waits) {
+            (true, true) => {
+                owners.push(Item { info: item.info.clone(), stored: item.stored.clone(), value: item.value.clone() });
+                dependents.push(item);
             }
-            let value: Value = serde_json::from_slice(json)
-                .map_err(|err| ApiError::internal(format!("stored object {} is not JSON: {err}", stored.key)))?;
-            let item = Item { info: info.clone(), stored, value };
-            let waits = object::is_terminating(&item.value)
-                && object::finalizers(&item.value).iter().any(|f| f == FOREGROUND_FINALIZER || f == ORPHAN_FINALIZER);
-            let has_references = !item.owner_references().is_empty();
-            match (has_references, waits) {
-                (true, true) => {
-                    owners.push(Item {
-                        info: item.info.clone(),
-                        stored: item.stored.clone(),
-                        value: item.value.clone(),
-                    });
-                    dependents.push(item);
-                }
-                (true, false) => dependents.push(item),
-                (false, true) => owners.push(item),
-                (false, false) => {}
-            }
+            (true, false) => dependents.push(item),
+            (false, true) => owners.push(item),
+            (false, false) => {}
         }
     }
     Ok((dependents, owners))

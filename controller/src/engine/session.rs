@@ -311,10 +311,19 @@ impl<D: DockerSource, S: MirrorStore> Running<D, S> {
                 if work == Work::FullSync {
                     metrics.sync_duration.observe(started.elapsed());
                 }
-                if let Some(at) = at {
+                let lag = at.map(|at| {
                     let lag_ns = Timestamp::now().as_nanosecond().saturating_sub(i128::from(at));
-                    metrics.mirror_lag.observe(Duration::from_nanos(u64::try_from(lag_ns.max(0)).unwrap_or(u64::MAX)));
+                    Duration::from_nanos(u64::try_from(lag_ns.max(0)).unwrap_or(u64::MAX))
+                });
+                if let Some(lag) = lag {
+                    metrics.mirror_lag.observe(lag);
                 }
+                tracing::debug!(
+                    work = ?work,
+                    ran_ms = started.elapsed().as_millis() as u64,
+                    lag_ms = lag.map(|l| l.as_millis() as u64),
+                    "work done"
+                );
                 queue.succeeded(&work);
                 absorb(queue, outcome, metrics);
                 return;
