@@ -494,6 +494,7 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
     let (mut missing_mirror, mut missing_docker) = (0, 0);
     let mut missing_by_op: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_op: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut floor_by_op: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (key, returned) in &seen.returned {
         match seen.mirror.get(key) {
             Some(at) => {
@@ -514,16 +515,24 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
         }
         if let Some(at) = seen.inspected.get(key) {
             floor.push(signed(at, returned));
+            floor_by_op
+                .entry(key.split(':').next().unwrap_or_default().to_owned())
+                .or_default()
+                .push(signed(at, returned));
         }
     }
     // Which operations lag: p50 / p99 / count of each, in ms.
-    let lag_by_op: serde_json::Map<String, serde_json::Value> = by_op
-        .into_iter()
-        .map(|(op, values)| {
-            let p = Percentiles::of(values);
-            (op, serde_json::json!({ "p50": p.p50.round(), "p99": p.p99.round(), "n": p.count }))
-        })
-        .collect();
+    let per_op = |by_op: BTreeMap<String, Vec<f64>>| -> serde_json::Map<String, serde_json::Value> {
+        by_op
+            .into_iter()
+            .map(|(op, values)| {
+                let p = Percentiles::of(values);
+                (op, serde_json::json!({ "p50": p.p50.round(), "p99": p.p99.round(), "n": p.count }))
+            })
+            .collect()
+    };
+    let lag_by_op = per_op(by_op);
+    let floor_by_op = per_op(floor_by_op);
     let m = Percentiles::of(mirror);
     let d = Percentiles::of(raw);
     let f = Percentiles::of(floor);
@@ -548,6 +557,7 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
             .with("latency_from", "the Docker API call returning in the harness (negative: the event came first)")
             .with("inspect_floor_p50_ms", f.p50)
             .with("inspect_floor_p99_ms", f.p99)
+            .with("inspect_floor_by_op_ms", serde_json::Value::Object(floor_by_op.clone()))
             .with(
                 "inspect_floor",
                 "an inspect issued by the harness on each raw event (none for destroys), timed like the mirror: \

@@ -4,7 +4,9 @@
 //! inspect is never overtaken by an older one for the same object. Image
 //! work shares one lane (a tag moves between image IDs, and each image
 //! handler plans over every image mirror), and a full sync runs alone
-//! (it writes every object).
+//! (it writes every object). The bound on work in flight is per pool
+//! ([`Pool`]): per kind for work that calls Docker, and one for work that
+//! only writes to Kubernetes.
 
 use std::collections::HashMap;
 
@@ -39,11 +41,39 @@ pub fn lane(work: &Work) -> Lane {
     }
 }
 
+/// Which share of the worker pool a work draws on. Each pool has the whole
+/// `concurrency` to itself, so work that waits on Docker for one kind (a
+/// container inspect blocks while dockerd holds that container's lock for
+/// a slow start or stop) never starves another kind's work, nor the work
+/// that only writes to Kubernetes (a destroyed object's mirror removal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pool {
+    Docker(MirrorKind),
+    KubernetesOnly,
+    FullSync,
+}
+
+pub fn pool(work: &Work) -> Pool {
+    match work {
+        Work::Container(_) | Work::ContainerState(_) | Work::Delete(MirrorKind::Container, _) => {
+            Pool::Docker(MirrorKind::Container)
+        }
+        Work::Image(_) | Work::Delete(MirrorKind::Image, _) => Pool::Docker(MirrorKind::Image),
+        Work::Volume(_) | Work::Delete(MirrorKind::Volume, _) => Pool::Docker(MirrorKind::Volume),
+        Work::ContainerGone(_) | Work::ImageGone(_) | Work::VolumeGone(_) | Work::ContainerNamespace => {
+            Pool::KubernetesOnly
+        }
+        Work::FullSync => Pool::FullSync,
+    }
+}
+
 /// The lanes busy right now, with how many works hold each (one, by the
-/// rule above; counted so a release never frees a lane someone else holds).
+/// rule above; counted so a release never frees a lane someone else holds),
+/// and how many works each pool runs.
 #[derive(Debug, Default)]
 pub struct Busy {
     lanes: HashMap<Lane, usize>,
+    pools: HashMap<Pool, usize>,
     total: usize,
 }
 
@@ -56,20 +86,22 @@ impl Busy {
         self.total == 0
     }
 
-    /// Whether `work` may start now: its lane is free, nothing runs beside
-    /// a full sync, and a full sync waits until everything else is done.
-    pub fn may_start(&self, work: &Work) -> bool {
+    /// Whether `work` may start now: its lane is free, its pool runs fewer
+    /// than `per_pool`, nothing runs beside a full sync, and a full sync
+    /// waits until everything else is done.
+    pub fn may_start(&self, work: &Work, per_pool: usize) -> bool {
         if self.lanes.contains_key(&Lane::All) {
             return false;
         }
         match lane(work) {
             Lane::All => self.total == 0,
-            l => !self.lanes.contains_key(&l),
+            l => !self.lanes.contains_key(&l) && self.pools.get(&pool(work)).copied().unwrap_or(0) < per_pool,
         }
     }
 
     pub fn take(&mut self, work: &Work) {
         *self.lanes.entry(lane(work)).or_insert(0) += 1;
+        *self.pools.entry(pool(work)).or_insert(0) += 1;
         self.total += 1;
     }
 
@@ -81,6 +113,9 @@ impl Busy {
                 self.lanes.remove(&l);
             }
             self.total -= 1;
+            if let Some(p) = self.pools.get_mut(&pool(work)) {
+                *p = p.saturating_sub(1);
+            }
         }
     }
 }
@@ -108,18 +143,37 @@ mod tests {
     fn busy_lanes_block_their_own_work_and_a_full_sync_runs_alone() {
         let mut busy = Busy::default();
         let a = Work::Container("a".into());
-        assert!(busy.may_start(&Work::FullSync));
+        assert!(busy.may_start(&Work::FullSync, 8));
         busy.take(&a);
-        assert!(!busy.may_start(&Work::ContainerGone("a".into())));
-        assert!(busy.may_start(&Work::Container("b".into())));
-        assert!(!busy.may_start(&Work::FullSync));
+        assert!(!busy.may_start(&Work::ContainerGone("a".into()), 8));
+        assert!(busy.may_start(&Work::Container("b".into()), 8));
+        assert!(!busy.may_start(&Work::FullSync, 8));
         busy.release(&a);
         assert!(busy.is_empty());
         busy.take(&Work::FullSync);
-        assert!(!busy.may_start(&Work::Container("b".into())));
-        assert!(!busy.may_start(&Work::ContainerNamespace));
+        assert!(!busy.may_start(&Work::Container("b".into()), 8));
+        assert!(!busy.may_start(&Work::ContainerNamespace, 8));
         busy.release(&Work::FullSync);
-        assert!(busy.may_start(&Work::ContainerNamespace));
+        assert!(busy.may_start(&Work::ContainerNamespace, 8));
         assert_eq!(busy.len(), 0);
+    }
+
+    #[test]
+    fn slow_container_inspects_leave_room_for_the_other_kinds() {
+        let mut busy = Busy::default();
+        for i in 0..2 {
+            busy.take(&Work::Container(format!("c{i}")));
+        }
+        // The container pool is full…
+        assert!(!busy.may_start(&Work::Container("c2".into()), 2));
+        assert!(!busy.may_start(&Work::ContainerState("c3".into()), 2));
+        // …the others are not.
+        assert!(busy.may_start(&Work::Volume("v".into()), 2));
+        assert!(busy.may_start(&Work::Image("i".into()), 2));
+        assert!(busy.may_start(&Work::ContainerGone("c4".into()), 2));
+        assert!(busy.may_start(&Work::VolumeGone("v2".into()), 2));
+        busy.release(&Work::Container("c0".into()));
+        assert!(busy.may_start(&Work::Container("c2".into()), 2));
+        assert_eq!(busy.len(), 1);
     }
 }

@@ -45,8 +45,9 @@ pub struct SessionConfig {
     /// Docker host URL.
     pub host: String,
     pub resync_period: Duration,
-    /// Handlers running at once: event work in parallel lanes (one per
-    /// object), and the inspects and writes inside a full sync.
+    /// Handlers running at once per pool (each kind's Docker work, and the
+    /// work that only writes to Kubernetes: see `lanes::Pool`), one per
+    /// object at a time; and the inspects and writes inside a full sync.
     pub concurrency: usize,
     /// How long one connect attempt retries before the state says
     /// ConnectFailed (SPEC §6.1: at least 20 s).
@@ -277,14 +278,15 @@ impl<D: DockerSource, S: MirrorStore> Running<D, S> {
         Running { handlers: handlers.clone(), tasks: JoinSet::new(), works: HashMap::new(), busy: Busy::default() }
     }
 
-    /// Starts due work while there are free workers and free lanes; a full
-    /// sync waiting in line holds back everything else until it has run.
+    /// Starts due work while its pool has a free worker (`workers` per
+    /// pool) and its lane is free; a full sync waiting in line holds back
+    /// everything else until it has run.
     fn fill(&mut self, queue: &mut RetryQueue, workers: usize, event_times: &mut EventTimes) {
-        while self.busy.len() < workers {
+        loop {
             let barrier = queue.full_sync_ready();
             let busy = &self.busy;
             let Some(work) =
-                queue.pop_where(Instant::now(), |w| busy.may_start(w) && (!barrier || *w == Work::FullSync))
+                queue.pop_where(Instant::now(), |w| busy.may_start(w, workers) && (!barrier || *w == Work::FullSync))
             else {
                 break;
             };

@@ -41,8 +41,9 @@ pub struct EngineOptions {
     pub namespace: Option<String>,
     /// `--resync-period` (SPEC §6.3), default 5 min.
     pub resync_period: Duration,
-    /// Handlers running at once (event work, one per object at a time) and
-    /// parallel inspects and writes during a full sync. The store batches
+    /// Handlers running at once per pool (each mirror kind's Docker work,
+    /// and the work that only writes to Kubernetes; one per object at a
+    /// time) and parallel inspects and writes during a full sync. The store batches
     /// concurrent durable writes into one commit, so more in flight is
     /// faster.
     pub concurrency: usize,
