@@ -26,10 +26,9 @@
 mod pass;
 pub mod policy;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
-
-use std::collections::BTreeSet;
 
 use futures::{FutureExt, StreamExt};
 
