@@ -66,7 +66,7 @@ async fn chaos_ends_with_exactly_one_correct_mirror_per_docker_object() {
     let engine = if seed.is_multiple_of(2) { Engine::Standalone } else { Engine::InProcess };
     eprintln!("chaos: engine controller {engine:?}");
     let Some(mut rig) = Rig::start("ch", engine).await else { return };
-    rig.docker.import_busybox(BASE, "base");
+    rig.docker.import_busybox_variant(BASE, "base");
     let mut rng = Prng::new(seed);
     let mut journal = Journal(Vec::new());
     let started = Instant::now();
@@ -160,7 +160,8 @@ async fn step(rig: &mut Rig, rng: &mut Prng) -> String {
         550..570 => {
             let variant = format!("v{}", rng.below(3));
             let ok =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| d.import_busybox(&image, &variant))).is_ok();
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| d.import_busybox_variant(&image, &variant)))
+                    .is_ok();
             format!("import {image} variant {variant} ({})", if ok { "ok" } else { "failed" })
         }
         570..580 => docker(&["image", "prune", "-f"]),

@@ -42,7 +42,7 @@ async fn uids(client: &kube::Client) -> BTreeMap<String, String> {
 async fn dockerd_restart_keeps_every_survivor_and_catches_up_within_5s() {
     let Some(mut rig) = Rig::start("dr", Engine::InProcess).await else { return };
     let d = &rig.docker;
-    d.import_busybox(BUSYBOX, "a");
+    d.import_busybox_variant(BUSYBOX, "a");
     d.docker(&["tag", BUSYBOX, "rdd-rel/extra:1"]);
     d.run_idle(BUSYBOX, "running");
     d.run_idle(BUSYBOX, "paused");
@@ -211,7 +211,7 @@ async fn list_view(api: &Api<ConfigMap>) -> WatchView {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_of_the_service_under_write_load_loses_no_acknowledged_write() {
     let Some(mut rig) = Rig::start("k9", Engine::InProcess).await else { return };
-    rig.docker.import_busybox(BUSYBOX, "a");
+    rig.docker.import_busybox_variant(BUSYBOX, "a");
     rig.docker.run_idle(BUSYBOX, "web");
     rig.docker.docker(&["volume", "create", "data"]);
     rig.assert_converged(Duration::from_secs(60), "before the load").await;
@@ -279,7 +279,7 @@ async fn kill_9_of_the_service_under_write_load_loses_no_acknowledged_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_controller_killed_mid_sync_completes_pending_deletes() {
     let Some(mut rig) = Rig::start("ms", Engine::Standalone).await else { return };
-    let image = rig.docker.import_busybox(BUSYBOX, "a");
+    let image = rig.docker.import_busybox_variant(BUSYBOX, "a");
     rig.docker.docker(&["tag", BUSYBOX, "rdd-rel/gone:1"]);
     rig.docker.sh(&format!(
         "for i in $(seq 1 30); do docker create --network none --name c$i {BUSYBOX} sh -c \"$IDLE\" >/dev/null; done; \

@@ -5,7 +5,7 @@
 //! events. Skipped (with a message) where dockerd cannot run.
 
 #[path = "support/dockerd.rs"]
-#[allow(dead_code)] // restart() is for the engine's session tests.
+#[allow(dead_code)] // one helper for every test with a real daemon
 mod dockerd;
 
 use std::collections::BTreeMap;

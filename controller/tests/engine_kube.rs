@@ -9,6 +9,7 @@
 //! NotApplicable.
 
 #[path = "support/dockerd.rs"]
+#[allow(dead_code)] // one helper for every test with a real daemon
 mod dockerd;
 #[path = "support/fake_apiserver.rs"]
 #[allow(dead_code)]

@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 pub mod checker;
+// The one private-dockerd helper of the workspace's tests.
+#[path = "../../controller/tests/support/dockerd.rs"]
 pub mod dockerd;
 pub mod prng;
 pub mod watch;

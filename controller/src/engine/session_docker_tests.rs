@@ -5,6 +5,7 @@
 //! calls, and a dockerd restart that keeps every survivor's UID.
 
 #[path = "../../tests/support/dockerd.rs"]
+#[allow(dead_code)] // one helper for every test with a real daemon
 mod dockerd;
 
 use std::collections::BTreeMap;
