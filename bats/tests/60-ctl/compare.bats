@@ -5,6 +5,7 @@
 # only where a test waits.
 
 load ../../helpers/load
+load helpers
 
 setup_file() {
     rdd_setup_file
@@ -52,36 +53,6 @@ metadata:
   name: moby
   namespace: rancher-desktop
 YAML
-}
-
-teardown_file() {
-    rdd_serve_stop
-}
-
-# Runs ARGS through kubectl and `rdd ctl`; stdout, stderr and exit codes must match.
-same() {
-    local kout kerr kstatus rout rerr rstatus
-    kout="${BATS_TEST_TMPDIR}/k.out" kerr="${BATS_TEST_TMPDIR}/k.err"
-    rout="${BATS_TEST_TMPDIR}/r.out" rerr="${BATS_TEST_TMPDIR}/r.err"
-    kstatus=0 rstatus=0
-    k "$@" >"${kout}" 2>"${kerr}" || kstatus=$?
-    rdd ctl "$@" >"${rout}" 2>"${rerr}" || rstatus=$?
-    # Seconds tick between the two runs: AGE cells (`12s`) are normalised.
-    sed -E -i 's/(^|  )[0-9]+s( |$)/\1<age>\2/g' "${kout}" "${rout}"
-    if ! cmp -s "${kout}" "${rout}" || [[ "${kstatus}" != "${rstatus}" ]]; then
-        echo "ARGS: $*" >&2
-        echo "kubectl (exit ${kstatus}):" >&2
-        cat "${kout}" "${kerr}" >&2
-        echo "rdd ctl (exit ${rstatus}):" >&2
-        cat "${rout}" "${rerr}" >&2
-        diff "${kout}" "${rout}" >&2 || true
-        return 1
-    fi
-    if [[ "${SAME_STDERR:-1}" == 1 ]] && ! cmp -s "${kerr}" "${rerr}"; then
-        echo "ARGS: $* — stderr differs" >&2
-        diff "${kerr}" "${rerr}" >&2 || true
-        return 1
-    fi
 }
 
 @test "get lists tables like kubectl" {

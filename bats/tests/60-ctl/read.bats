@@ -5,6 +5,7 @@
 # its documented output and exit codes.
 
 load ../../helpers/load
+load helpers
 
 setup_file() {
     rdd_setup_file
@@ -115,29 +116,6 @@ firstTimestamp: "${first}"
 lastTimestamp: "${first}"
 count: 1
 YAML
-}
-
-teardown_file() {
-    rdd_serve_stop
-}
-
-# Runs ARGS through kubectl and `rdd ctl`; stdout, stderr and exit codes must match.
-same() {
-    local kout kerr kstatus rout rerr rstatus
-    kout="${BATS_TEST_TMPDIR}/k.out" kerr="${BATS_TEST_TMPDIR}/k.err"
-    rout="${BATS_TEST_TMPDIR}/r.out" rerr="${BATS_TEST_TMPDIR}/r.err"
-    kstatus=0 rstatus=0
-    k "$@" >"${kout}" 2>"${kerr}" || kstatus=$?
-    rdd ctl "$@" >"${rout}" 2>"${rerr}" || rstatus=$?
-    if ! cmp -s "${kout}" "${rout}" || [[ "${kstatus}" != "${rstatus}" ]] || ! cmp -s "${kerr}" "${rerr}"; then
-        echo "ARGS: $*" >&2
-        echo "kubectl (exit ${kstatus}):" >&2
-        cat "${kout}" "${kerr}" >&2
-        echo "rdd ctl (exit ${rstatus}):" >&2
-        cat "${rout}" "${rerr}" >&2
-        diff "${kout}" "${rout}" >&2 || true
-        return 1
-    fi
 }
 
 # watch_same CHANGE ARGS...: runs `get ARGS` through kubectl and `rdd ctl`

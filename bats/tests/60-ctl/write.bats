@@ -8,6 +8,7 @@
 # output the lines of those volatile fields are dropped before comparing.
 
 load ../../helpers/load
+load helpers
 
 setup_file() {
     rdd_setup_file
@@ -142,10 +143,6 @@ YAML
     state >"${F}/base.state"
 }
 
-teardown_file() {
-    rdd_serve_stop
-}
-
 # The starting state of every run. A run that left the state as it was
 # (an error, a dry run, a no-op) needs no reset before the next one.
 reset() {
@@ -182,21 +179,11 @@ twice() {
     record "${d}/r.state"
     echo "$*" >>"${F}/count"
     sed -E -i '/^ *"?(uid|resourceVersion|creationTimestamp)"?: /d' "${d}/k.out" "${d}/r.out"
-    local want="${kstatus}"
-    if ! cmp -s "${d}/k.out" "${d}/r.out" || [[ "${rstatus}" != "${want}" ]]; then
-        echo "ARGS: $*" >&2
-        echo "kubectl (exit ${kstatus}):" >&2
-        cat "${d}/k.out" "${d}/k.err" >&2
-        echo "rdd ctl (exit ${rstatus}, want ${want}):" >&2
-        cat "${d}/r.out" "${d}/r.err" >&2
-        diff "${d}/k.out" "${d}/r.out" >&2 || true
+    if ! cmp -s "${d}/k.out" "${d}/r.out" || [[ "${rstatus}" != "${kstatus}" ]]; then
+        print_difference "${d}" "${kstatus}" "${rstatus}" "$@"
         return 1
     fi
-    if [[ "${SAME_STDERR:-1}" == 1 ]] && ! cmp -s "${d}/k.err" "${d}/r.err"; then
-        echo "ARGS: $* — stderr differs" >&2
-        diff "${d}/k.err" "${d}/r.err" >&2 || true
-        return 1
-    fi
+    same_stderr "${d}" "$@"
     if ! cmp -s "${d}/k.state" "${d}/r.state"; then
         echo "ARGS: $* — resulting objects differ" >&2
         diff "${d}/k.state" "${d}/r.state" >&2 || true
