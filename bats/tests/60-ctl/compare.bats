@@ -96,6 +96,10 @@ YAML
     same get ns default -o yaml
     same get cns -A -o json
     same get cm -l nosuch=label -o json
+    # `ev` is both core events and events.k8s.io: kubectl warns on stderr.
+    same get ev
+    same get ev,cm -o name
+    same get ev.events.k8s.io
 }
 
 @test "get evaluates jsonpath and custom-columns" {
@@ -117,6 +121,13 @@ YAML
     same get cm -n empty
     same get nosuchkind
     same get cm nosuch -o json
+    # A name in a namespace that does not exist: kubectl reports the namespace.
+    same get cm nosuch -n missing
+    same get cm one nosuch -n missing
+    same get cm/one secret/nosuch -n missing -o json
+    same get cm one -n missing -o name
+    same get cm one -n missing --ignore-not-found
+    same get cm one -A
     SAME_STDERR=0 same get cm -o 'jsonpath={.items[}'
     SAME_STDERR=0 same get cm -o bogus
 }

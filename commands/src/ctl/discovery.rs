@@ -117,6 +117,30 @@ impl Discovery {
             .unwrap_or_else(|| r.kind.to_lowercase())
     }
 
+    /// The first resource (in discovery's priority order) with this short
+    /// name; like kubectl, a warning on stderr names every other resource
+    /// it could also mean (`ev`: core events and events.k8s.io events).
+    fn by_short_name(&self, short: &str, group: Option<&str>) -> Option<&ApiResource> {
+        let mut matches = self
+            .resources
+            .iter()
+            .filter(|r| group.is_none_or(|g| r.group == g) && r.short_names.iter().any(|s| s == short));
+        let chosen = matches.next()?;
+        let mut warned: Vec<(&str, &str)> = Vec::new();
+        for other in matches {
+            let long_form = (other.group.as_str(), other.name.as_str());
+            // Another version of the same resource is no ambiguity.
+            if long_form == (chosen.group.as_str(), chosen.name.as_str()) || warned.contains(&long_form) {
+                continue;
+            }
+            warned.push(long_form);
+            let resource =
+                if other.group.is_empty() { other.name.clone() } else { format!("{}.{}", other.name, other.group) };
+            eprintln!("Warning: short name {short:?} could also match lower priority resource {resource}");
+        }
+        Some(chosen)
+    }
+
     /// The resource `typed` names (`containers`, `container`, `Container`,
     /// `cns`, `configmaps.`, `images.containers.rancherdesktop.io`, ...).
     pub fn resolve(&self, typed: &str) -> Result<&ApiResource, CtlError> {
@@ -129,7 +153,7 @@ impl Discovery {
                 .filter(in_group)
                 .find(|r| r.name == lower)
                 .or_else(|| self.resources.iter().filter(in_group).find(|r| self.singular(r) == lower))
-                .or_else(|| self.resources.iter().filter(in_group).find(|r| r.short_names.contains(&lower)))
+                .or_else(|| self.by_short_name(&lower, group))
                 .or_else(|| self.resources.iter().filter(in_group).find(|r| r.kind.to_lowercase() == lower))
         };
         let found = match typed.split_once('.') {

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::api_resources::ApiResource;
 use super::client::{CtlError, encode, get_as, get_json};
 use super::discovery::{Discovery, resource_path};
+use super::lookup::explain_not_found;
 use super::{CustomColumnsPrinter, JsonPathPrinter, TabWriter, TableOptions, TablePrinter};
 use super::{Table, list_of, name_lines, strip_managed_fields, to_json, to_yaml};
 
@@ -84,6 +85,9 @@ fn list_query(options: &GetOptions) -> String {
 /// Runs `get`, writing to stdout; stderr text and exit code in the error.
 pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -> Result<(), CtlError> {
     let (requests, single) = requests(discovery, &options.args)?;
+    if options.all_namespaces && requests.iter().any(|r| !r.names.is_empty()) {
+        return Err(super::lookup::names_across_namespaces());
+    }
     let namespace = (!options.all_namespaces).then_some(options.namespace.as_str());
     let mut errors = Vec::new();
     let mut stdout = std::io::stdout().lock();
@@ -105,7 +109,7 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
                     match get_as(client, &path, TABLE_ACCEPT).await {
                         Ok(table) => tables.push(table),
                         Err(err) if err.is_not_found() && options.ignore_not_found => {}
-                        Err(err) => errors.push(err),
+                        Err(err) => errors.push(explain_not_found(client, request.resource, namespace, err).await),
                     }
                 }
             }
@@ -164,7 +168,7 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
                     match get_json(client, &path).await {
                         Ok(object) => items.push(object),
                         Err(err) if err.is_not_found() && options.ignore_not_found => {}
-                        Err(err) => errors.push(err),
+                        Err(err) => errors.push(explain_not_found(client, request.resource, namespace, err).await),
                     }
                 }
             }

@@ -1,5 +1,5 @@
 //! Reading one named object the way kubectl's resource builder does for
-//! `describe` and `wait`: a NotFound in a namespace that does not exist
+//! `get`, `describe` and `wait`: a NotFound in a namespace that does not exist
 //! is reported as the namespace's NotFound (`namespaces "x" not found`),
 //! and names cannot be combined with `--all-namespaces`.
 
@@ -18,12 +18,18 @@ pub fn names_across_namespaces() -> CtlError {
 /// GET of `name` in `namespace`, with kubectl's namespace check on NotFound.
 pub async fn get_named(client: &Client, r: &ApiResource, namespace: &str, name: &str) -> Result<Value, CtlError> {
     match get_json(client, &resource_path(r, Some(namespace), Some(name))).await {
-        Err(err) if err.is_not_found() && r.namespaced => {
-            match get_json(client, &format!("/api/v1/namespaces/{namespace}")).await {
-                Err(namespace_err) if namespace_err.is_not_found() => Err(namespace_err),
-                _ => Err(err),
-            }
-        }
-        other => other,
+        Err(err) => Err(explain_not_found(client, r, Some(namespace), err).await),
+        ok => ok,
+    }
+}
+
+/// kubectl's namespace check: a NotFound of a namespaced object in a
+/// namespace that does not exist becomes the namespace's NotFound; any
+/// other error is kept as it is.
+pub async fn explain_not_found(client: &Client, r: &ApiResource, namespace: Option<&str>, err: CtlError) -> CtlError {
+    let Some(namespace) = namespace.filter(|_| err.is_not_found() && r.namespaced) else { return err };
+    match get_json(client, &format!("/api/v1/namespaces/{namespace}")).await {
+        Err(namespace_err) if namespace_err.is_not_found() => namespace_err,
+        _ => err,
     }
 }
