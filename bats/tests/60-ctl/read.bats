@@ -136,13 +136,29 @@ watch_same() {
         sleep 0.1
     done
     sleep 0.5
+    local kbefore rbefore agreed=0
+    kbefore="$(stat -c %s "${kout}")" rbefore="$(stat -c %s "${rout}")"
     "${change}"
-    sleep 1.5
+    # Both have printed the change once both outputs grew and agree on two
+    # looks in a row (on a loaded machine that can take seconds); then stop
+    # both. Seconds tick between the two prints of a row: AGE cells (`5s`,
+    # `2m3s`) are normalised.
+    local age='s/(^|  )([0-9]+[smhd])+( |$)/\1<age>\3/g'
+    sleep 1
+    for _ in $(seq 1 100); do
+        if (($(stat -c %s "${kout}") > kbefore && $(stat -c %s "${rout}") > rbefore)) &&
+            cmp -s <(sed -E "${age}" "${kout}") <(sed -E "${age}" "${rout}"); then
+            agreed=$((agreed + 1))
+            ((agreed < 2)) || break
+        else
+            agreed=0
+        fi
+        sleep 0.2
+    done
     kill -TERM "${kpid}" "${rpid}" 2>/dev/null || true
     wait "${kpid}" || kstatus=$?
     wait "${rpid}" || rstatus=$?
-    # Seconds tick between the two prints of a row: AGE cells (`5s`, `2m3s`) are normalised.
-    sed -E -i 's/(^|  )([0-9]+[smhd])+( |$)/\1<age>\3/g' "${kout}" "${rout}"
+    sed -E -i "${age}" "${kout}" "${rout}"
     if ! cmp -s "${kout}" "${rout}" || [[ "${kstatus}" != "${rstatus}" ]]; then
         echo "ARGS: get $* (kubectl exit ${kstatus}, rdd exit ${rstatus})" >&2
         diff "${kout}" "${rout}" >&2 || true
