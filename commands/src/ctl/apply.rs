@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::client::{CtlError, get_json};
 use super::discovery::Discovery;
 use super::manifest::{map_manifest, read_manifests, with_source};
-use super::mutate::{DryRun, Printer, report, send, write_query};
+use super::mutate::{DryRun, Printer, create_object, report, send, write_query};
 use super::patch::is_builtin;
 use super::three_way::{Flavor, three_way};
 
@@ -137,21 +137,12 @@ pub async fn apply(client: &Client, discovery: &Discovery, options: &ApplyOption
             }
         };
         let Some(current) = current else {
-            let created = if options.dry_run == DryRun::Client {
-                annotated
-            } else {
-                let path =
-                    mapped.collection.clone() + &write_query(options.dry_run, Some(client_side_manager(options)), true);
-                let body = serde_json::to_vec(&annotated).unwrap_or_default();
-                match send(client, Method::POST, &path, "application/json", body).await {
-                    Ok(created) => created,
-                    Err(err) => {
-                        errors.push(with_source(err, "creating", &manifest.source));
-                        continue;
-                    }
-                }
-            };
-            printer.print(&created, &options.dry_run.decorate("created"))?;
+            let manager = client_side_manager(options);
+            match create_object(client, options.dry_run, &mapped.collection, manager, annotated, &manifest.source).await
+            {
+                Ok(created) => printer.print(&created, &options.dry_run.decorate("created"))?,
+                Err(err) => errors.push(err),
+            }
             continue;
         };
         let original = match current.pointer("/metadata/annotations").and_then(|a| a.get(LAST_APPLIED)) {

@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::client::CtlError;
 use super::discovery::Discovery;
-use super::manifest::{map_manifest, read_manifests, with_source};
-use super::mutate::{DryRun, Printer, print_object, report, send, write_out, write_query};
+use super::manifest::{map_manifest, read_manifests};
+use super::mutate::{DryRun, Printer, create_object, print_object, report, send, write_out, write_query};
 use super::{TypedObject, name_lines, to_yaml};
 
 /// The flags of `create -f`.
@@ -42,20 +42,13 @@ pub async fn create_from_files(
                 continue;
             }
         };
-        let created = if options.dry_run == DryRun::Client {
-            manifest.object.clone()
-        } else {
-            let path = mapped.collection.clone() + &write_query(options.dry_run, Some("kubectl-create"), true);
-            let body = serde_json::to_vec(&manifest.object).unwrap_or_default();
-            match send(client, Method::POST, &path, "application/json", body).await {
-                Ok(created) => created,
-                Err(err) => {
-                    errors.push(with_source(err, "creating", &manifest.source));
-                    continue;
-                }
-            }
-        };
-        printer.print(&created, &options.dry_run.decorate("created"))?;
+        let object = manifest.object.clone();
+        match create_object(client, options.dry_run, &mapped.collection, "kubectl-create", object, &manifest.source)
+            .await
+        {
+            Ok(created) => printer.print(&created, &options.dry_run.decorate("created"))?,
+            Err(err) => errors.push(err),
+        }
     }
     report(errors)
 }

@@ -15,6 +15,7 @@ use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::describe_text::{self as text, PrefixWriter};
 use super::discovery::{Discovery, resource_path};
+use super::lookup::{Grouping, requests};
 use super::reporting::{report, write_stdout};
 
 /// The flags of `describe` served natively.
@@ -214,35 +215,7 @@ fn decode_base64(text: &str) -> Vec<u8> {
     out
 }
 
-/// What to describe: one resource and, optionally, names of it.
-struct Request<'a> {
-    resource: &'a ApiResource,
-    names: Vec<String>,
-}
-
-fn requests<'a>(discovery: &'a Discovery, args: &[String]) -> Result<Vec<Request<'a>>, CtlError> {
-    let Some(first) = args.first() else {
-        return Err(CtlError::message(
-            "You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.",
-        ));
-    };
-    if first.contains('/') {
-        let mut out: Vec<Request<'a>> = Vec::new();
-        for arg in args {
-            let Some((typed, name)) = arg.split_once('/') else {
-                return Err(CtlError::message(
-                    "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
-                ));
-            };
-            out.push(Request { resource: discovery.resolve(typed)?, names: vec![name.to_owned()] });
-        }
-        return Ok(out);
-    }
-    first
-        .split(',')
-        .map(|typed| Ok(Request { resource: discovery.resolve(typed)?, names: args[1..].to_vec() }))
-        .collect()
-}
+const MISSING_TYPE: &str = "You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.";
 
 fn with_kind(mut item: Value, r: &ApiResource) -> Value {
     if let Some(object) = item.as_object_mut() {
@@ -277,7 +250,7 @@ async fn describe_one(client: &Client, r: &ApiResource, object: &Value, options:
 
 /// Runs `describe`: descriptions on stdout, errors after them.
 pub async fn describe(client: &Client, discovery: &Discovery, options: &DescribeOptions) -> Result<(), CtlError> {
-    let requests = requests(discovery, &options.args)?;
+    let requests = requests(discovery, &options.args, MISSING_TYPE, Grouping::PerArgument)?;
     let namespace = (!options.all_namespaces).then_some(options.namespace.as_str());
     let mut objects: Vec<(&ApiResource, Value)> = Vec::new();
     let mut errors: Vec<CtlError> = Vec::new();

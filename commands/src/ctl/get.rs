@@ -9,10 +9,9 @@ use std::io::Write;
 use kube::Client;
 use serde_json::Value;
 
-use super::api_resources::ApiResource;
 use super::client::{CtlError, encode, get_as, get_json};
 use super::discovery::{Discovery, resource_path};
-use super::lookup::explain_not_found;
+use super::lookup::{Grouping, explain_not_found, requests};
 use super::{CustomColumnsPrinter, JsonPathPrinter, TabWriter, TableOptions, TablePrinter};
 use super::{Table, list_of, name_lines, strip_managed_fields, to_json, to_yaml};
 
@@ -33,43 +32,7 @@ pub struct GetOptions {
     pub ignore_not_found: bool,
 }
 
-/// What a request names: a resource and, optionally, objects of it.
-struct Request<'a> {
-    resource: &'a ApiResource,
-    names: Vec<String>,
-}
-
-/// `TYPE[,TYPE...] [NAME...]` or `TYPE/NAME...`, resolved.
-fn requests<'a>(discovery: &'a Discovery, args: &[String]) -> Result<(Vec<Request<'a>>, bool), CtlError> {
-    let Some(first) = args.first() else {
-        return Err(CtlError::message(
-            "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples",
-        ));
-    };
-    if first.contains('/') {
-        let mut out: Vec<Request<'a>> = Vec::new();
-        for arg in args {
-            let Some((typed, name)) = arg.split_once('/') else {
-                return Err(CtlError::message(
-                    "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
-                ));
-            };
-            let resource = discovery.resolve(typed)?;
-            match out.iter_mut().find(|r| std::ptr::eq(r.resource, resource)) {
-                Some(request) => request.names.push(name.to_owned()),
-                None => out.push(Request { resource, names: vec![name.to_owned()] }),
-            }
-        }
-        let single = args.len() == 1;
-        return Ok((out, single));
-    }
-    let mut out = Vec::new();
-    for typed in first.split(',') {
-        out.push(Request { resource: discovery.resolve(typed)?, names: args[1..].to_vec() });
-    }
-    let single = out.len() == 1 && args.len() == 2;
-    Ok((out, single))
-}
+const MISSING_TYPE: &str = "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples";
 
 fn list_query(options: &GetOptions) -> String {
     let mut params = Vec::new();
@@ -84,7 +47,13 @@ fn list_query(options: &GetOptions) -> String {
 
 /// Runs `get`, writing to stdout; stderr text and exit code in the error.
 pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -> Result<(), CtlError> {
-    let (requests, single) = requests(discovery, &options.args)?;
+    let requests = requests(discovery, &options.args, MISSING_TYPE, Grouping::ByResource)?;
+    // One object asked for by name is printed as itself, not in a List.
+    let single = if options.args.first().is_some_and(|a| a.contains('/')) {
+        options.args.len() == 1
+    } else {
+        requests.len() == 1 && options.args.len() == 2
+    };
     if options.all_namespaces && requests.iter().any(|r| !r.names.is_empty()) {
         return Err(super::lookup::names_across_namespaces());
     }

@@ -1,14 +1,61 @@
 //! Reading one named object the way kubectl's resource builder does for
-//! `get`, `describe` and `wait`: a NotFound in a namespace that does not exist
-//! is reported as the namespace's NotFound (`namespaces "x" not found`),
-//! and names cannot be combined with `--all-namespaces`.
+//! `get`, `describe` and `wait`: `TYPE[,TYPE...] [NAME...]` or
+//! `TYPE/NAME...` resolved to resources and names, a NotFound in a
+//! namespace that does not exist reported as the namespace's NotFound
+//! (`namespaces "x" not found`), and names refused with `--all-namespaces`.
 
 use kube::Client;
 use serde_json::Value;
 
 use super::api_resources::ApiResource;
 use super::client::{CtlError, get_json};
-use super::discovery::resource_path;
+use super::discovery::{Discovery, resource_path};
+
+/// One resource and, optionally, names of it, as the arguments give them.
+pub struct Request<'a> {
+    pub resource: &'a ApiResource,
+    pub names: Vec<String>,
+}
+
+/// How `TYPE/NAME` arguments of one resource are grouped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// One request per resource, names in argument order (`get`: one table per kind).
+    ByResource,
+    /// One request per argument, in argument order (`describe`).
+    PerArgument,
+}
+
+/// `TYPE[,TYPE...] [NAME...]` or `TYPE/NAME...`, resolved; `missing` is
+/// the verb's error when no argument is given.
+pub fn requests<'a>(
+    discovery: &'a Discovery,
+    args: &[String],
+    missing: &str,
+    grouping: Grouping,
+) -> Result<Vec<Request<'a>>, CtlError> {
+    let Some(first) = args.first() else { return Err(CtlError::message(missing)) };
+    if !first.contains('/') {
+        return first
+            .split(',')
+            .map(|typed| Ok(Request { resource: discovery.resolve(typed)?, names: args[1..].to_vec() }))
+            .collect();
+    }
+    let mut out: Vec<Request<'a>> = Vec::new();
+    for arg in args {
+        let Some((typed, name)) = arg.split_once('/') else {
+            return Err(CtlError::message(
+                "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
+            ));
+        };
+        let resource = discovery.resolve(typed)?;
+        match out.iter_mut().find(|r| grouping == Grouping::ByResource && std::ptr::eq(r.resource, resource)) {
+            Some(request) => request.names.push(name.to_owned()),
+            None => out.push(Request { resource, names: vec![name.to_owned()] }),
+        }
+    }
+    Ok(out)
+}
 
 /// kubectl's refusal of `-A` with names.
 pub fn names_across_namespaces() -> CtlError {

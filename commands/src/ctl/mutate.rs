@@ -93,6 +93,28 @@ pub async fn send(
     client.request::<Value>(request).await.map_err(api_error)
 }
 
+/// POSTs `object` to `collection` as `field_manager`, strictly validated;
+/// under `--dry-run=client` nothing is sent and `object` is the answer. A
+/// server error names the manifest's `source` as kubectl does (`error when
+/// creating "FILE": ...`).
+pub async fn create_object(
+    client: &Client,
+    dry_run: DryRun,
+    collection: &str,
+    field_manager: &str,
+    object: Value,
+    source: &str,
+) -> Result<Value, CtlError> {
+    if dry_run == DryRun::Client {
+        return Ok(object);
+    }
+    let path = format!("{collection}{}", write_query(dry_run, Some(field_manager), true));
+    let body = serde_json::to_vec(&object).unwrap_or_default();
+    send(client, Method::POST, &path, "application/json", body)
+        .await
+        .map_err(|err| super::manifest::with_source(err, "creating", source))
+}
+
 /// A server error as kubectl's CheckErr prints it: `Invalid` answers as
 /// `The Kind "name" is invalid: field: message` (one cause) or a `* `
 /// list of causes; every other one as `Error from server (Reason): ...`.

@@ -20,6 +20,7 @@ use super::api_resources::ApiResource;
 use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
+use super::lookup::{Grouping, Request, requests};
 use super::reporting::{Written, report, write_stdout};
 use super::{WaitError, WaitFor};
 
@@ -108,47 +109,23 @@ async fn get_optional(client: &Client, path: &str) -> Result<Option<Value>, CtlE
     }
 }
 
-/// What the arguments name: resources with names, or resources to list.
-struct Selection<'a> {
-    resource: &'a ApiResource,
-    names: Vec<String>,
-}
+const NO_RESOURCES: &str = "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
 
-fn selections<'a>(discovery: &'a Discovery, options: &WaitOptions) -> Result<Vec<Selection<'a>>, CtlError> {
-    let no_resources = || {
-        CtlError::message(
-            "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
-        )
-    };
-    let Some(first) = options.args.first() else { return Err(no_resources()) };
-    if first.contains('/') {
-        let mut out: Vec<Selection<'a>> = Vec::new();
-        for arg in &options.args {
-            let Some((typed, name)) = arg.split_once('/') else {
-                return Err(CtlError::message(
-                    "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
-                ));
-            };
-            out.push(Selection { resource: discovery.resolve(typed)?, names: vec![name.to_owned()] });
-        }
-        return Ok(out);
-    }
-    let names = options.args[1..].to_vec();
-    let resolved: Vec<Selection<'a>> = first
-        .split(',')
-        .map(|typed| Ok(Selection { resource: discovery.resolve(typed)?, names: names.clone() }))
-        .collect::<Result<_, CtlError>>()?;
+/// What the arguments name: resources with names, or resources to list
+/// (only with `--all`, `-l` or `--field-selector`).
+fn selections<'a>(discovery: &'a Discovery, options: &WaitOptions) -> Result<Vec<Request<'a>>, CtlError> {
+    let requests = requests(discovery, &options.args, NO_RESOURCES, Grouping::PerArgument)?;
     let by_selector = options.all || options.selector.is_some() || options.field_selector.is_some();
-    if names.is_empty() && !by_selector {
+    if requests.iter().any(|r| r.names.is_empty()) && !by_selector {
         return Err(CtlError::message("resource(s) were provided, but no name was specified"));
     }
-    Ok(resolved)
+    Ok(requests)
 }
 
 /// The objects the selections name, plus NotFound errors for missing names.
 async fn find<'a>(
     client: &Client,
-    selections: &[Selection<'a>],
+    selections: &[Request<'a>],
     options: &WaitOptions,
 ) -> Result<(Vec<Target<'a>>, Vec<CtlError>), CtlError> {
     let namespace = (!options.all_namespaces).then_some(options.namespace.as_str());
@@ -378,7 +355,7 @@ async fn check_once(client: &Client, target: &Target<'_>, condition: &WaitFor) -
 /// object exists (or, for a selector, until one matches).
 async fn await_creation(
     client: &Client,
-    selections: &[Selection<'_>],
+    selections: &[Request<'_>],
     options: &WaitOptions,
     deadline: Instant,
 ) -> Result<(), CtlError> {
