@@ -83,7 +83,9 @@ pub fn spawn(plane: &Arc<ControlPlane>, mut shutdown: tokio::sync::watch::Receiv
                     // What changed during the debounce belongs to this pass.
                     while let Some(next) = events.next().now_or_never() {
                         match next {
-                            Some(Ok(event)) => index(&mut candidates, &event),
+                            Some(Ok(event)) => {
+                                observe(&mut candidates, &event);
+                            }
                             Some(Err(StoreError::Closed)) | None => return,
                             Some(Err(_)) => break 'watching,
                         }
@@ -105,10 +107,7 @@ pub fn spawn(plane: &Arc<ControlPlane>, mut shutdown: tokio::sync::watch::Receiv
                     _ = shutdown.changed() => return,
                     _ = tokio::time::sleep(recheck) => {}
                     event = events.next() => match event {
-                        Some(Ok(event)) => {
-                            dirty |= relevant(&event, &candidates);
-                            index(&mut candidates, &event);
-                        }
+                        Some(Ok(event)) => dirty |= observe(&mut candidates, &event),
                         // Lagged or closed: resubscribe, and pass again.
                         Some(Err(StoreError::Closed)) | None => return,
                         Some(Err(_)) => break,
@@ -119,25 +118,26 @@ pub fn spawn(plane: &Arc<ControlPlane>, mut shutdown: tokio::sync::watch::Receiv
     });
 }
 
-/// Whether a change can give the collector work: an object with
-/// ownerReferences or a collector finalizer changed (or just lost them),
-/// or something went away while some object may name it as its owner.
-fn relevant(event: &WatchEvent, candidates: &BTreeSet<String>) -> bool {
-    pass::concerns(&event.object.json)
+/// Keeps the set of keys that concern the collector current with one
+/// change, and tells whether the change can give the collector work: an
+/// object with ownerReferences or a collector finalizer changed (or just
+/// lost them), or something went away while some object may name it as
+/// its owner.
+fn observe(candidates: &mut BTreeSet<String>, event: &WatchEvent) -> bool {
+    let concerns = pass::concerns(&event.object.json);
+    let deleted = event.kind == EventKind::Deleted;
+    let relevant = concerns
         || event.previous.as_ref().is_some_and(|p| pass::concerns(&p.json))
-        || (event.kind == EventKind::Deleted && !candidates.is_empty())
-}
-
-/// Keeps the set of keys that concern the collector current.
-fn index(candidates: &mut BTreeSet<String>, event: &WatchEvent) {
+        || (deleted && !candidates.is_empty());
     let key = &event.object.key;
-    if event.kind != EventKind::Deleted && pass::concerns(&event.object.json) {
+    if concerns && !deleted {
         if !candidates.contains(key) {
             candidates.insert(key.clone());
         }
     } else {
         candidates.remove(key);
     }
+    relevant
 }
 
 #[cfg(test)]
@@ -161,6 +161,7 @@ mod tests {
     fn only_changes_that_can_matter_wake_the_collector() {
         let none = BTreeSet::new();
         let some: BTreeSet<String> = ["/core/configmaps/default/child".to_owned()].into();
+        let relevant = |event: &WatchEvent, candidates: &BTreeSet<String>| observe(&mut candidates.clone(), event);
         assert!(!relevant(&event(EventKind::Deleted, r#"{"metadata":{}}"#, None), &none), "no dependent anywhere");
         assert!(relevant(&event(EventKind::Deleted, r#"{"metadata":{}}"#, None), &some));
         assert!(relevant(&event(EventKind::Added, r#"{"metadata":{"ownerReferences":[]}}"#, None), &none));
@@ -182,6 +183,9 @@ mod tests {
     #[test]
     fn the_index_follows_references_and_finalizers() {
         let mut candidates = BTreeSet::new();
+        let index = |candidates: &mut BTreeSet<String>, event: &WatchEvent| {
+            observe(candidates, event);
+        };
         index(&mut candidates, &event(EventKind::Added, r#"{"metadata":{"labels":{}}}"#, None));
         assert!(candidates.is_empty());
         index(&mut candidates, &event(EventKind::Added, r#"{"metadata":{"ownerReferences":[{"uid":"u"}]}}"#, None));

@@ -78,10 +78,12 @@ pub struct Busy {
 }
 
 impl Busy {
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.total
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }
