@@ -83,14 +83,19 @@ wait_condition() {
 # Starts one watcher per mirror kind in the mirror namespace (kubectl
 # watches a single resource type at a time), each appending
 # `TYPE Kind/name` lines to LOG, the current objects first (as ADDED).
-# The binary itself, so that WATCHERS holds kubectl's pids.
+# kubectl writes a line's text and its newline separately, so four of them
+# appending to one file could interleave mid-line: each line goes through
+# a reader that appends it whole (one write). kubectl runs as the
+# background job itself, so that WATCHERS holds kubectl's pids; its reader
+# ends when kubectl does.
 start_watchers() {
     local log="$1" kind config
     config="$(rdd svc paths config)"
     WATCHERS=()
     for kind in containers images volumes cns; do
         "${KUBECTL}" --kubeconfig "${config}" -n "${MIRROR_NS}" get "${kind}" --watch --output-watch-events \
-            -o jsonpath='{.type} {.object.kind}/{.object.metadata.name}{"\n"}' >>"${log}" 2>&1 3>&- &
+            -o jsonpath='{.type} {.object.kind}/{.object.metadata.name}{"\n"}' \
+            > >(exec 3>&-; while IFS= read -r line; do printf '%s\n' "${line}" >>"${log}"; done) 2>&1 3>&- &
         WATCHERS+=("$!")
     done
 }
