@@ -10,6 +10,7 @@ mod authz;
 pub mod body;
 mod delete;
 mod lifecycle;
+mod list_body;
 pub mod object;
 mod read;
 pub mod response;

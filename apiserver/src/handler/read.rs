@@ -1,16 +1,18 @@
 //! `get` and `list`: served from the store's in-memory state, never from
-//! SQLite. A plain JSON list is assembled from the stored bytes without
-//! parsing them (SPEC §11 P4); Tables, metadata-only lists, selectors and
-//! version conversion parse what they need.
+//! SQLite. A plain JSON list is streamed from the stored bytes without
+//! parsing them (SPEC §11 P4, `list_body`); Tables, metadata-only lists,
+//! selectors and version conversion parse what they need.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Response, StatusCode};
+use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
 use super::body::Rendering;
-use super::response::{ResponseBody, bytes_response, rendered};
+use super::list_body::ListBody;
+use super::response::{ResponseBody, body_response, bytes_response, rendered};
 use super::{ControlPlane, RequestContext};
 use crate::error::ApiError;
 use crate::registry::{Behaviour, ResourceInfo};
@@ -273,24 +275,13 @@ pub async fn list(plane: &Arc<ControlPlane>, ctx: &RequestContext) -> Result<Res
 
     match ctx.rendering {
         Rendering::Object if bytes_are_presentable(plane, &ctx.info) => {
-            let mut out = Vec::with_capacity(items.iter().map(|i| i.json.len() + 1).sum::<usize>() + 256);
-            out.extend_from_slice(
-                format!(
-                    "{{\"kind\":{},\"apiVersion\":{},\"metadata\":{},\"items\":[",
-                    json!(ctx.info.list_kind),
-                    json!(ctx.info.api_version()),
-                    metadata
-                )
-                .as_bytes(),
+            let head = format!(
+                "{{\"kind\":{},\"apiVersion\":{},\"metadata\":{},\"items\":[",
+                json!(ctx.info.list_kind),
+                json!(ctx.info.api_version()),
+                metadata
             );
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(&item.json);
-            }
-            out.extend_from_slice(b"]}");
-            Ok(bytes_response(StatusCode::OK, "application/json", out))
+            Ok(body_response(StatusCode::OK, "application/json", ListBody::new(head, items).boxed()))
         }
         rendering => {
             let values = items.iter().map(|i| present(plane, &ctx.info, i)).collect::<Result<Vec<_>, _>>()?;

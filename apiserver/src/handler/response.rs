@@ -15,7 +15,12 @@ pub fn bytes_response(
     content_type: &'static str,
     bytes: impl Into<Bytes>,
 ) -> Response<ResponseBody> {
-    let mut response = Response::new(full(bytes));
+    body_response(status, content_type, full(bytes))
+}
+
+/// A response with any body, whole or streamed.
+pub fn body_response(status: StatusCode, content_type: &'static str, body: ResponseBody) -> Response<ResponseBody> {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
