@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::registry::{Behaviour, ResourceInfo};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::storage::StoredObject;
+use crate::table::partial_metadata;
 
 /// The object as the requested group/version presents it.
 pub fn present(plane: &ControlPlane, info: &ResourceInfo, stored: &StoredObject) -> Result<Value, ApiError> {
@@ -66,7 +67,7 @@ pub fn render_one(ctx: &RequestContext, value: Value, resource_version: &str) ->
         Rendering::Table { v1beta1 } => {
             let mut table = crate::table::table(
                 &ctx.info,
-                std::slice::from_ref(&value),
+                vec![value],
                 ctx.options.include_object,
                 true,
                 resource_version,
@@ -78,17 +79,9 @@ pub fn render_one(ctx: &RequestContext, value: Value, resource_version: &str) ->
             }
             rendered(StatusCode::OK, &table, Rendering::Object)
         }
-        Rendering::Metadata => rendered(StatusCode::OK, &partial_metadata(&value), Rendering::Object),
+        Rendering::Metadata => rendered(StatusCode::OK, &partial_metadata(value), Rendering::Object),
         rendering => rendered(StatusCode::OK, &value, rendering),
     }
-}
-
-pub fn partial_metadata(value: &Value) -> Value {
-    json!({
-        "kind": "PartialObjectMetadata",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": value.get("metadata").cloned().unwrap_or_else(|| json!({})),
-    })
 }
 
 /// Parsed label and field selectors of a list, watch or deletecollection.
@@ -289,7 +282,7 @@ pub async fn list(plane: &Arc<ControlPlane>, ctx: &RequestContext) -> Result<Res
                 Rendering::Table { v1beta1 } => {
                     let mut table = crate::table::table(
                         &ctx.info,
-                        &values,
+                        values,
                         ctx.options.include_object,
                         true,
                         &list_revision.to_string(),
@@ -305,7 +298,7 @@ pub async fn list(plane: &Arc<ControlPlane>, ctx: &RequestContext) -> Result<Res
                     "kind": "PartialObjectMetadataList",
                     "apiVersion": "meta.k8s.io/v1",
                     "metadata": metadata,
-                    "items": values.iter().map(partial_metadata).collect::<Vec<_>>(),
+                    "items": values.into_iter().map(partial_metadata).collect::<Vec<_>>(),
                 }),
                 _ => json!({
                     "kind": ctx.info.list_kind,

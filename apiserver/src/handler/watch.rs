@@ -19,12 +19,13 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::body::Rendering;
-use super::read::{Selectors, bytes_are_presentable, partial_metadata, present};
+use super::read::{Selectors, bytes_are_presentable, present};
 use super::response::ResponseBody;
 use super::{ControlPlane, RequestContext};
 use crate::error::ApiError;
 use crate::registry::ResourceInfo;
 use crate::storage::{EventKind, StoreError, StoredObject, WatchEvent, WatchStream};
+use crate::table::partial_metadata;
 
 /// How often an idle watch gets a BOOKMARK when the client allows them.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(30);
@@ -243,7 +244,7 @@ impl WatchSession {
             Rendering::Table { v1beta1 } => {
                 let mut table = crate::table::table(
                     &self.info,
-                    std::slice::from_ref(&value),
+                    vec![value],
                     self.include_object,
                     !self.columns_sent,
                     &stored.revision.to_string(),
@@ -256,7 +257,7 @@ impl WatchSession {
                 }
                 table
             }
-            Rendering::Metadata => partial_metadata(&value),
+            Rendering::Metadata => partial_metadata(value),
             _ => value,
         };
         if serde_json::to_writer(&mut *out, &json!({ "type": kind, "object": object })).is_ok() {

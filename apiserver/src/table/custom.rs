@@ -8,32 +8,46 @@ use jiff::Timestamp;
 use rdd_api::jsonpath::{JsonPath, format_value};
 use serde_json::{Value, json};
 
-/// One cell for `object` under a column of type `column_type` at `json_path`.
-pub fn cell(json_path: &str, column_type: &str, object: &Value, now: Timestamp) -> Value {
-    let Ok(path) = JsonPath::parse_relaxed(json_path) else { return Value::Null };
-    let value = match path.allow_missing_keys(true).find_results(object) {
-        Ok(results) => match results.into_iter().next().and_then(|list| list.into_iter().next()) {
-            Some(value) => value,
-            None => return Value::Null,
-        },
-        Err(_) => return Value::Null,
-    };
-    if value.is_null() {
-        return Value::Null;
+/// A printer column, its JSONPath parsed once for all the rows of a Table.
+pub struct Column<'a> {
+    /// `None` when the path does not parse: every cell is then `null`.
+    path: Option<JsonPath>,
+    column_type: &'a str,
+}
+
+impl<'a> Column<'a> {
+    pub fn new(json_path: &str, column_type: &'a str) -> Self {
+        let path = JsonPath::parse_relaxed(json_path).ok().map(|path| path.allow_missing_keys(true));
+        Column { path, column_type }
     }
-    match column_type {
-        "string" => json!(format_value(&value)),
-        "integer" => value.as_i64().or_else(|| value.as_f64().map(|f| f as i64)).map_or(Value::Null, |i| json!(i)),
-        "number" => value.as_f64().map_or(Value::Null, |f| json!(f)),
-        "boolean" => value.as_bool().map_or(Value::Null, |b| json!(b)),
-        "date" => match value.as_str() {
-            Some(text) => match text.parse::<Timestamp>() {
-                Ok(t) => json!(rdd_api::duration::human_duration(now.as_second() - t.as_second())),
-                Err(_) => json!("<invalid>"),
+
+    /// The cell of `object` in this column.
+    pub fn cell(&self, object: &Value, now: Timestamp) -> Value {
+        let Some(path) = &self.path else { return Value::Null };
+        let value = match path.find_results(object) {
+            Ok(results) => match results.into_iter().next().and_then(|list| list.into_iter().next()) {
+                Some(value) => value,
+                None => return Value::Null,
             },
-            None => Value::Null,
-        },
-        _ => Value::Null,
+            Err(_) => return Value::Null,
+        };
+        if value.is_null() {
+            return Value::Null;
+        }
+        match self.column_type {
+            "string" => json!(format_value(&value)),
+            "integer" => value.as_i64().or_else(|| value.as_f64().map(|f| f as i64)).map_or(Value::Null, |i| json!(i)),
+            "number" => value.as_f64().map_or(Value::Null, |f| json!(f)),
+            "boolean" => value.as_bool().map_or(Value::Null, |b| json!(b)),
+            "date" => match value.as_str() {
+                Some(text) => match text.parse::<Timestamp>() {
+                    Ok(t) => json!(rdd_api::duration::human_duration(now.as_second() - t.as_second())),
+                    Err(_) => json!("<invalid>"),
+                },
+                None => Value::Null,
+            },
+            _ => Value::Null,
+        }
     }
 }
 
@@ -43,6 +57,10 @@ mod tests {
 
     fn now() -> Timestamp {
         "2026-01-01T00:10:00Z".parse().unwrap()
+    }
+
+    fn cell(json_path: &str, column_type: &str, object: &Value, now: Timestamp) -> Value {
+        Column::new(json_path, column_type).cell(object, now)
     }
 
     #[test]

@@ -55,49 +55,68 @@ fn custom_columns(info: &ResourceInfo) -> Vec<Value> {
     columns
 }
 
-/// The cells of one object's row.
-pub fn cells(info: &ResourceInfo, object: &Value, now: Timestamp) -> Vec<Value> {
-    match info.behaviour {
-        Behaviour::Plain if info.is_custom() => custom_cells(info, object, now),
-        _ => builtin::cells(info, object, now),
+/// How the cells of a resource's rows are made, prepared once per Table:
+/// a custom resource's printer-column JSONPaths are parsed once, not once
+/// per row.
+enum RowCells<'a> {
+    Custom(Vec<custom::Column<'a>>),
+    Builtin(&'a ResourceInfo),
+}
+
+impl<'a> RowCells<'a> {
+    fn new(info: &'a ResourceInfo) -> Self {
+        match info.behaviour {
+            Behaviour::Plain if info.is_custom() => RowCells::Custom(
+                info.printer_columns.iter().map(|c| custom::Column::new(&c.json_path, &c.type_)).collect(),
+            ),
+            _ => RowCells::Builtin(info),
+        }
+    }
+
+    fn cells(&self, object: &Value, now: Timestamp) -> Vec<Value> {
+        match self {
+            RowCells::Custom(columns) => {
+                let mut cells = Vec::with_capacity(columns.len() + 1);
+                cells.push(json!(str_at(object, "/metadata/name")));
+                cells.extend(columns.iter().map(|column| column.cell(object, now)));
+                cells
+            }
+            RowCells::Builtin(info) => builtin::cells(info, object, now),
+        }
     }
 }
 
-fn custom_cells(info: &ResourceInfo, object: &Value, now: Timestamp) -> Vec<Value> {
-    let mut cells = vec![json!(str_at(object, "/metadata/name"))];
-    for c in &info.printer_columns {
-        cells.push(custom::cell(&c.json_path, &c.type_, object, now));
-    }
-    cells
+/// An object as `PartialObjectMetadata`: what `as=PartialObjectMetadata`
+/// returns and what a Table row carries by default.
+pub fn partial_metadata(mut object: Value) -> Value {
+    let metadata = object.get_mut("metadata").map_or_else(|| json!({}), Value::take);
+    json!({ "kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": metadata })
 }
 
 /// The `object` of a row, per `includeObject`.
-pub fn row_object(object: &Value, include: IncludeObject) -> Option<Value> {
+fn row_object(object: Value, include: IncludeObject) -> Option<Value> {
     match include {
         IncludeObject::None => None,
-        IncludeObject::Object => Some(object.clone()),
-        IncludeObject::Metadata => Some(json!({
-            "kind": "PartialObjectMetadata",
-            "apiVersion": "meta.k8s.io/v1",
-            "metadata": object.get("metadata").cloned().unwrap_or_else(|| json!({})),
-        })),
+        IncludeObject::Object => Some(object),
+        IncludeObject::Metadata => Some(partial_metadata(object)),
     }
 }
 
 /// A whole Table for a list (or, with one object, for a get or a watch event).
 pub fn table(
     info: &ResourceInfo,
-    objects: &[Value],
+    objects: Vec<Value>,
     include: IncludeObject,
     include_columns: bool,
     resource_version: &str,
     continue_token: Option<&str>,
     now: Timestamp,
 ) -> Value {
+    let row_cells = RowCells::new(info);
     let rows: Vec<Value> = objects
-        .iter()
+        .into_iter()
         .map(|object| {
-            let mut row = json!({ "cells": cells(info, object, now) });
+            let mut row = json!({ "cells": row_cells.cells(&object, now) });
             if let Some(o) = row_object(object, include) {
                 row["object"] = o;
             }
