@@ -17,7 +17,7 @@ use super::reconnect::Reconnect;
 use super::set::{SetOutcome, SetRequest, set};
 use super::{delete, property, run};
 use crate::kube_error::from_kube;
-use crate::svc::{Context, Service, State, client_config, ensure_running};
+use crate::svc::{Context, Service, State, client_config};
 use crate::{CommandError, output};
 
 /// `--wait` and `--timeout` of an App command.
@@ -63,8 +63,7 @@ impl Target<'_> {
 
     /// Starts the service when needed; a client with full access.
     async fn client(&self) -> Result<Client, CommandError> {
-        let config = ensure_running(self.instance, self.env).await?;
-        Client::try_from(config).map_err(|err| CommandError::failure(format!("building the API client: {err}")))
+        crate::svc::ready_client(self.instance, self.env).await.map(|(client, _)| client)
     }
 }
 

@@ -56,8 +56,18 @@ pub async fn get_json(client: &Client, path: &str) -> Result<Value, CtlError> {
 
 /// GET `path` with the given Accept header.
 pub async fn get_as(client: &Client, path: &str, accept: &str) -> Result<Value, CtlError> {
+    get_typed(client, path, accept).await
+}
+
+/// GET `path` with the given Accept header, decoded straight into `T`
+/// (no intermediate `Value`): for large typed bodies such as Tables.
+pub async fn get_typed<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    path: &str,
+    accept: &str,
+) -> Result<T, CtlError> {
     let request = super::discovery::get_request(path, accept)?;
-    client.request::<Value>(request).await.map_err(CtlError::from_kube)
+    client.request::<T>(request).await.map_err(CtlError::from_kube)
 }
 
 /// Percent-encodes a query value (selectors, names in query strings).

@@ -217,15 +217,10 @@ pub(super) async fn connect(
     instance: &Instance,
     env: &Environment,
 ) -> Result<(Client, Discovery, String), CommandError> {
-    let config = crate::svc::ensure_running(instance, env).await?;
-    let namespace = config.default_namespace.clone();
-    let client = client(config)?;
+    let (client, config) = crate::svc::ready_client(instance, env).await?;
+    let namespace = config.default_namespace;
     let discovery = Discovery::load(&client).await.map_err(CtlError::into_command_error)?;
     Ok((client, discovery, namespace))
-}
-
-fn client(config: kube::Config) -> Result<Client, CommandError> {
-    Client::try_from(config).map_err(|err| CommandError::failure(format!("cannot make a Kubernetes client: {err}")))
 }
 
 async fn config(paths: &Paths, args: ConfigViewArgs) -> Result<(), CtlError> {

@@ -9,7 +9,7 @@ use std::io::Write;
 use kube::Client;
 use serde_json::Value;
 
-use super::client::{CtlError, encode, get_as, get_json};
+use super::client::{CtlError, encode, get_json, get_typed};
 use super::discovery::{Discovery, resource_path};
 use super::lookup::{Grouping, explain_not_found, requests};
 use super::{CustomColumnsPrinter, JsonPathPrinter, TabWriter, TableOptions, TablePrinter};
@@ -71,11 +71,11 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
             let mut tables = Vec::new();
             if request.names.is_empty() {
                 let path = resource_path(request.resource, namespace, None) + &list_query(options);
-                tables.push(get_as(client, &path, TABLE_ACCEPT).await?);
+                tables.push(get_typed::<Table>(client, &path, TABLE_ACCEPT).await?);
             } else {
                 for name in &request.names {
                     let path = resource_path(request.resource, namespace, Some(name));
-                    match get_as(client, &path, TABLE_ACCEPT).await {
+                    match get_typed::<Table>(client, &path, TABLE_ACCEPT).await {
                         Ok(table) => tables.push(table),
                         Err(err) if err.is_not_found() && options.ignore_not_found => {}
                         Err(err) => errors.push(explain_not_found(client, request.resource, namespace, err).await),
@@ -95,15 +95,14 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
                 kind,
             });
             let mut rows = 0;
-            for value in &tables {
-                let table = Table::from_value(value).map_err(|err| CtlError::message(err.to_string()))?;
+            for table in &tables {
                 rows += table.rows.len();
                 if rows > 0 && table.rows.len() == rows && printed_any {
                     writer.forget_widths();
                     write_out(&mut stdout, &writer.flush())?;
                     write_out(&mut stdout, "\n")?;
                 }
-                printer.print(&table, &mut writer);
+                printer.print(table, &mut writer);
             }
             printed_any |= rows > 0;
         }
