@@ -8,6 +8,7 @@
 mod api;
 mod cli;
 mod dockerd;
+mod lag;
 mod load;
 mod mirror;
 mod report;
@@ -184,12 +185,13 @@ async fn api_scenarios(
 }
 
 /// P2 (populate, baseline, App → Connected) then P1 on the same, synced
-/// service and dockerd.
+/// service and dockerd, then P1's inspect floor again with the service
+/// stopped.
 async fn mirror_scenarios(rdd: &Path, sizes: &mirror::MirrorSizes) -> anyhow::Result<Vec<Measure>> {
     let dockerd = dockerd::Dockerd::start().await?;
     let docker = dockerd.client().await?;
     let populated = mirror::populate(&docker, sizes).await?;
-    let service = Service::start(rdd, "*").await?;
+    let mut service = Service::start(rdd, "*").await?;
     let sync = mirror::full_sync(&service, &dockerd, sizes).await?.with("populate_ms", report::ms(populated));
     let mut out = vec![sync];
     out.push(
@@ -197,7 +199,13 @@ async fn mirror_scenarios(rdd: &Path, sizes: &mirror::MirrorSizes) -> anyhow::Re
             .await?
             .with("mirrors", (sizes.containers + sizes.tags + sizes.volumes) as f64),
     );
-    out.extend(mirror::lag(&service, &dockerd, sizes).await?);
+    let lag = lag::lag(&service, &dockerd, sizes).await?;
+    service.stop();
+    let alone = lag::floor_alone(&dockerd, sizes).await?;
+    out.extend(
+        lag.into_iter()
+            .map(|measure| alone.iter().fold(measure, |measure, (key, value)| measure.with(key, value.clone()))),
+    );
     Ok(out)
 }
 
