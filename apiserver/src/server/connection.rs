@@ -67,7 +67,7 @@ pub(super) async fn serve(
                         let Some(tls) = handshake(&acceptor, stream, peer).await else { return };
                         let service = hyper::service::service_fn(move |request| {
                             let shared = shared.clone();
-                            async move { Ok::<_, Infallible>(route(&shared, request).await) }
+                            async move { Ok::<_, Infallible>(route(&shared, request, peer).await) }
                         });
                         let builder = auto::Builder::new(TokioExecutor::new());
                         let connection = builder.serve_connection(TokioIo::new(tls), service);
@@ -123,8 +123,9 @@ fn wants_verbose(query: Option<&str>) -> bool {
     query.is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(key, _)| key == "verbose"))
 }
 
-/// Authenticates a request and answers it.
-async fn route(shared: &Shared, request: Request<Incoming>) -> Response<ResponseBody> {
+/// Authenticates a request and answers it. `peer` is logged with it: which
+/// requests shared a connection is part of how fast a client is.
+async fn route(shared: &Shared, request: Request<Incoming>, peer: std::net::SocketAddr) -> Response<ResponseBody> {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -155,6 +156,7 @@ async fn route(shared: &Shared, request: Request<Incoming>) -> Response<Response
     tracing::debug!(
         %method,
         %path,
+        %peer,
         user = user.as_deref().unwrap_or("system:anonymous"),
         status = response.status().as_u16(),
         elapsed_ms = started.elapsed().as_millis() as u64,
