@@ -132,6 +132,29 @@ YAML
     SAME_STDERR=0 same get cm -o bogus
 }
 
+@test "TYPE NAME and TYPE/NAME arguments are read like kubectl's resource builder" {
+    for verb in get describe "delete --dry-run=client" "label --dry-run=client x=y"; do
+        # shellcheck disable=SC2086 # the verb's own words
+        {
+            same ${verb} cm one/x
+            same ${verb} cm,, nosuch
+            same ${verb} cm/a/b
+            same ${verb} /one
+            same ${verb} cm one/
+            same ${verb} cm,secrets/one
+            same ${verb} cm,cm one
+            same ${verb} cm,secrets one
+            same ${verb} cm,secrets nosuch
+            same ${verb} cm,secrets one two
+            same ${verb} cm/one secrets/one
+            same ${verb} secrets/one cm/one
+        }
+    done
+    same get
+    same delete --dry-run=client cm,,secrets -l a=b
+    same wait --for=delete --timeout=1s cm one/x
+}
+
 @test "api-resources and config view match kubectl" {
     same api-resources
     same api-resources --namespaced

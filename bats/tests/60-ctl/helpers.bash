@@ -21,10 +21,12 @@ print_difference() {
 }
 
 # same_stderr DIR ARGS...: unless SAME_STDERR=0, kubectl's and `rdd ctl`'s
-# stderr must be identical.
+# stderr must be identical. Where kubectl names its own binary in an example
+# ('kubectl.1.33 get ...'), rdd says 'kubectl get ...'.
 same_stderr() {
     local d="$1"
     shift
+    sed -i "s/'$(basename "${KUBECTL}") /'kubectl /g" "${d}/k.err"
     if [[ "${SAME_STDERR:-1}" == 1 ]] && ! cmp -s "${d}/k.err" "${d}/r.err"; then
         echo "ARGS: $* — stderr differs" >&2
         diff "${d}/k.err" "${d}/r.err" >&2 || true

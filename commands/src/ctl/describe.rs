@@ -15,7 +15,7 @@ use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::describe_text::{self as text, PrefixWriter};
 use super::discovery::{Discovery, resource_path};
-use super::lookup::{Grouping, requests};
+use super::lookup::{Grouping, requests, split_types};
 use super::reporting::{report, write_stdout};
 
 /// The flags of `describe` served natively.
@@ -272,8 +272,14 @@ pub async fn describe(client: &Client, discovery: &Discovery, options: &Describe
             }
         }
     }
-    // kubectl's DescribeMatchingResources: `describe TYPE PREFIX` of a missing name.
-    if options.args.len() == 2 && !options.args[0].contains('/') && errors.len() == 1 && errors[0].is_not_found() {
+    // kubectl's DescribeMatchingResources (`describe TYPE PREFIX` of a
+    // missing name). Two arguments, one NotFound among them: kubectl looks for names that
+    // start with the second argument among the objects the first names, and
+    // reads that first argument as one resource type (SingleResourceType).
+    if options.args.len() == 2 && errors.len() == 1 && errors[0].is_not_found() {
+        if split_types(&options.args[0]).len() > 1 {
+            return Err(CtlError::message("you may only specify a single resource type"));
+        }
         let r = requests[0].resource;
         let prefix = &options.args[1];
         let mut out = String::new();

@@ -32,6 +32,10 @@ pub struct GetOptions {
     pub ignore_not_found: bool,
 }
 
+/// kubectl's `SuggestAPIResources`, which `get` without a type prints
+/// before its usage error.
+const SUGGEST_API_RESOURCES: &str = "Use \"kubectl api-resources\" for a complete list of supported resources.";
+
 const MISSING_TYPE: &str = "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples";
 
 fn list_query(options: &GetOptions) -> String {
@@ -47,6 +51,9 @@ fn list_query(options: &GetOptions) -> String {
 
 /// Runs `get`, writing to stdout; stderr text and exit code in the error.
 pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -> Result<(), CtlError> {
+    if options.args.is_empty() {
+        eprint!("You must specify the type of resource to get. {SUGGEST_API_RESOURCES}\n\n");
+    }
     let requests = requests(discovery, &options.args, MISSING_TYPE, Grouping::ByResource)?;
     // One object asked for by name is printed as itself, not in a List.
     let single = if options.args.first().is_some_and(|a| a.contains('/')) {
@@ -62,12 +69,8 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
     let mut stdout = std::io::stdout().lock();
     let human = matches!(options.output.as_deref(), None | Some("wide"));
     if human {
-        let several_kinds = requests.len() > 1;
-        let mut writer = TabWriter::new();
-        let mut printed_any = false;
-        let mut scope_namespaced = false;
+        let mut fetched = Vec::with_capacity(requests.len());
         for request in &requests {
-            scope_namespaced |= request.resource.namespaced;
             let mut tables = Vec::new();
             if request.names.is_empty() {
                 let path = resource_path(request.resource, namespace, None) + &list_query(options);
@@ -82,6 +85,19 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
                     }
                 }
             }
+            fetched.push((request, tables));
+        }
+        // kubectl names rows `kind/name` when what it got spans several
+        // kinds: every listed kind counts (even an empty list), a named
+        // kind only when one of its objects was found.
+        let kinds_got =
+            fetched.iter().filter(|(request, tables)| request.names.is_empty() || !tables.is_empty()).count();
+        let several_kinds = kinds_got > 1;
+        let mut writer = TabWriter::new();
+        let mut printed_any = false;
+        let mut scope_namespaced = false;
+        for (request, tables) in &fetched {
+            scope_namespaced |= request.resource.namespaced;
             let kind = several_kinds.then(|| {
                 let r = request.resource;
                 if r.group.is_empty() { r.kind.clone() } else { format!("{}.{}", r.kind, r.group) }
@@ -95,7 +111,7 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
                 kind,
             });
             let mut rows = 0;
-            for table in &tables {
+            for table in tables {
                 rows += table.rows.len();
                 if rows > 0 && table.rows.len() == rows && printed_any {
                     writer.forget_widths();

@@ -14,6 +14,7 @@ use super::api_resources::ApiResource;
 use super::client::{CtlError, encode};
 use super::discovery::{Discovery, resource_path};
 use super::get::print_generic;
+use super::lookup::{Grouping, NO_RESOURCES, requests};
 use super::name_lines;
 
 /// `--dry-run`: kubectl's three strategies.
@@ -171,53 +172,25 @@ impl Target<'_> {
     }
 }
 
-/// kubectl's error when nothing names a resource.
-pub fn no_resources_error() -> CtlError {
-    CtlError::message(
-        "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
-    )
-}
-
 /// Resources to list, and (resource, name) pairs named.
 type Parsed<'a> = (Vec<&'a ApiResource>, Vec<(&'a ApiResource, String)>);
 
 /// The (resource, name) pairs the arguments name, or the resources to list
 /// when none are named.
 fn parse_args<'a>(discovery: &'a Discovery, selection: &Selection) -> Result<Parsed<'a>, CtlError> {
-    let args = &selection.args;
-    let Some(first) = args.first() else { return Err(no_resources_error()) };
     let selecting = selection.all || selection.selector.is_some() || selection.field_selector.is_some();
-    if args.iter().any(|a| a.contains('/')) {
-        let mut named = Vec::new();
-        for arg in args {
-            let Some((typed, name)) = arg.split_once('/') else {
-                return Err(CtlError::message(
-                    "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
-                ));
-            };
-            named.push((discovery.resolve(typed)?, name.to_owned()));
-        }
+    let requests = requests(discovery, &selection.args, NO_RESOURCES, Grouping::PerArgument)?;
+    let named: Vec<_> = requests.iter().flat_map(|r| r.names.iter().map(|name| (r.resource, name.clone()))).collect();
+    if !named.is_empty() {
         if selecting {
             return Err(CtlError::message("name cannot be provided when a selector is specified"));
         }
         return Ok((Vec::new(), named));
     }
-    let mut types = Vec::new();
-    for typed in first.split(',').filter(|t| !t.is_empty()) {
-        types.push(discovery.resolve(typed)?);
+    if !selecting {
+        return Err(CtlError::message("resource(s) were provided, but no name was specified"));
     }
-    let names = &args[1..];
-    if names.is_empty() {
-        if !selecting {
-            return Err(CtlError::message("resource(s) were provided, but no name was specified"));
-        }
-        return Ok((types, Vec::new()));
-    }
-    if selecting {
-        return Err(CtlError::message("name cannot be provided when a selector is specified"));
-    }
-    let named = types.iter().flat_map(|r| names.iter().map(move |n| (*r, n.clone()))).collect();
-    Ok((Vec::new(), named))
+    Ok((requests.into_iter().map(|r| r.resource).collect(), Vec::new()))
 }
 
 /// The objects `selection` names. Named objects are fetched when `fetch`

@@ -20,7 +20,7 @@ use super::api_resources::ApiResource;
 use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
-use super::lookup::{Grouping, Request, requests};
+use super::lookup::{Grouping, NO_RESOURCES, Request, requests};
 use super::reporting::{Written, report, write_stdout};
 use super::{WaitError, WaitFor};
 
@@ -108,8 +108,6 @@ async fn get_optional(client: &Client, path: &str) -> Result<Option<Value>, CtlE
         Err(err) => Err(err),
     }
 }
-
-const NO_RESOURCES: &str = "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
 
 /// What the arguments name: resources with names, or resources to list
 /// (only with `--all`, `-l` or `--field-selector`).
