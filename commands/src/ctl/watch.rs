@@ -221,9 +221,18 @@ async fn watch(
 
     let (watch_path, mut skip_first) = match &name {
         Some(name) => {
+            if options.all_namespaces {
+                return Err(super::lookup::names_across_namespaces());
+            }
             let path = resource_path(resource, Some(&options.namespace), Some(name));
-            // kubectl's watch reports a missing object even with --ignore-not-found.
-            let object = get_as(client, &path, accept).await?;
+            // kubectl's watch reports a missing object even with --ignore-not-found,
+            // and a missing namespace as the namespace's NotFound.
+            let object = match get_as(client, &path, accept).await {
+                Ok(object) => object,
+                Err(err) => {
+                    return Err(super::lookup::explain_not_found(client, resource, Some(&options.namespace), err).await);
+                }
+            };
             if !flags.watch_only {
                 let object = if human { object } else { with_kind(object, resource) };
                 let text = printer.render(&object, event("ADDED").as_deref())?;
