@@ -272,10 +272,10 @@ pub async fn describe(client: &Client, discovery: &Discovery, options: &Describe
             }
         }
     }
-    // kubectl's DescribeMatchingResources (`describe TYPE PREFIX` of a
-    // missing name). Two arguments, one NotFound among them: kubectl looks for names that
-    // start with the second argument among the objects the first names, and
-    // reads that first argument as one resource type (SingleResourceType).
+    // kubectl's DescribeMatchingResources: with two arguments and one
+    // NotFound, it describes the objects of the first argument whose names
+    // start with the second, reading the first as one resource type
+    // (SingleResourceType).
     if options.args.len() == 2 && errors.len() == 1 && errors[0].is_not_found() {
         if split_types(&options.args[0]).len() > 1 {
             return Err(CtlError::message("you may only specify a single resource type"));

@@ -1,9 +1,9 @@
 //! Reading the arguments and named objects the way kubectl's resource
 //! builder does for `get`, `describe`, `wait`, `delete`, `label` and
 //! `annotate`: `TYPE[,TYPE...] [NAME...]` or `TYPE/NAME...` resolved to
-//! resources and names, a NotFound in a
-//! namespace that does not exist reported as the namespace's NotFound
-//! (`namespaces "x" not found`), and names refused with `--all-namespaces`.
+//! resources and names, a NotFound in a namespace that does not exist
+//! reported as the namespace's NotFound (`namespaces "x" not found`), and
+//! names refused with `--all-namespaces`.
 
 use kube::Client;
 use serde_json::Value;
