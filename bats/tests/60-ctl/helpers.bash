@@ -35,12 +35,17 @@ same_stderr() {
 }
 
 # same ARGS...: runs ARGS through kubectl and `rdd ctl`; stdout, stderr
-# (unless SAME_STDERR=0) and exit codes must match. Seconds tick between
-# the two runs: AGE cells (`12s`) are normalised.
+# (unless SAME_STDERR=0) and exit codes must match. Each run is stopped
+# after SAME_TIMEOUT seconds (default 120; exit 124), so a command that
+# should fail at once but starts to watch fails the comparison instead of
+# hanging. Seconds tick between the two runs: AGE cells (`12s`) are
+# normalised.
 same() {
-    local d="${BATS_TEST_TMPDIR}" kstatus=0 rstatus=0
-    k "$@" >"${d}/k.out" 2>"${d}/k.err" || kstatus=$?
-    rdd ctl "$@" >"${d}/r.out" 2>"${d}/r.err" || rstatus=$?
+    local d="${BATS_TEST_TMPDIR}" kstatus=0 rstatus=0 config
+    config="$(rdd svc paths config)"
+    timeout "${SAME_TIMEOUT:-120}" "${KUBECTL}" --kubeconfig "${config}" "$@" >"${d}/k.out" 2>"${d}/k.err" ||
+        kstatus=$?
+    timeout "${SAME_TIMEOUT:-120}" "${RDD_BIN}" ctl "$@" >"${d}/r.out" 2>"${d}/r.err" || rstatus=$?
     sed -E -i 's/(^|  )[0-9]+s( |$)/\1<age>\2/g' "${d}/k.out" "${d}/r.out"
     if ! cmp -s "${d}/k.out" "${d}/r.out" || [[ "${kstatus}" != "${rstatus}" ]]; then
         print_difference "${d}" "${kstatus}" "${rstatus}" "$@"

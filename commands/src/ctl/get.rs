@@ -36,7 +36,7 @@ pub struct GetOptions {
 /// before its usage error.
 const SUGGEST_API_RESOURCES: &str = "Use \"kubectl api-resources\" for a complete list of supported resources.";
 
-const MISSING_TYPE: &str = "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples";
+pub(super) const MISSING_TYPE: &str = "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples";
 
 fn list_query(options: &GetOptions) -> String {
     let mut params = Vec::new();

@@ -18,7 +18,8 @@ use super::api_resources::ApiResource;
 use super::client::encode;
 use super::client::{CtlError, get_as, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
-use super::get::{GetOptions, print_generic};
+use super::get::{GetOptions, MISSING_TYPE, print_generic};
+use super::lookup::{Grouping, Request, requests};
 use super::reporting::{Written, already_reported, write_stdout};
 use super::{CustomColumnsPrinter, TabWriter, Table, TableColumn, TableOptions, TablePrinter};
 
@@ -204,15 +205,13 @@ async fn watch(
     options: &GetOptions,
     flags: WatchFlags,
 ) -> Result<(), CtlError> {
-    let (typed, name) = match options.args.as_slice() {
-        [single] => match single.split_once('/') {
-            Some((typed, name)) => (typed, Some(name.to_owned())),
-            None => (single.as_str(), None),
-        },
-        [typed, name] => (typed.as_str(), Some(name.clone())),
+    // `watch_served` lets through one type with at most one name; the
+    // arguments are read as `get` reads them.
+    let requests = requests(discovery, &options.args, MISSING_TYPE, Grouping::ByResource)?;
+    let (resource, name) = match requests.as_slice() {
+        [Request { resource, names }] if names.len() <= 1 => (*resource, names.first().cloned()),
         _ => return Err(CtlError::message("watch is only supported on individual resources and resource collections")),
     };
-    let resource = discovery.resolve(typed)?;
     let namespace = (!options.all_namespaces).then_some(options.namespace.as_str());
     let human = matches!(options.output.as_deref(), None | Some("wide"));
     let accept = if human { TABLE_ACCEPT } else { "application/json" };
