@@ -296,12 +296,17 @@ fn signed(at: &Instant, returned: &Instant) -> f64 {
 struct SideLag {
     all: Vec<f64>,
     by_op: BTreeMap<String, Vec<f64>>,
-    missing: usize,
     missing_by_op: BTreeMap<String, usize>,
 }
 
+impl SideLag {
+    fn missing(&self) -> usize {
+        self.missing_by_op.values().sum()
+    }
+}
+
 fn side_lag(seen: &Seen, side: fn(&Seen) -> &HashMap<String, Instant>) -> SideLag {
-    let mut lag = SideLag { all: Vec::new(), by_op: BTreeMap::new(), missing: 0, missing_by_op: BTreeMap::new() };
+    let mut lag = SideLag { all: Vec::new(), by_op: BTreeMap::new(), missing_by_op: BTreeMap::new() };
     for (key, returned) in &seen.returned {
         let op = key.split(':').next().unwrap_or_default().to_owned();
         match side(seen).get(key) {
@@ -309,10 +314,7 @@ fn side_lag(seen: &Seen, side: fn(&Seen) -> &HashMap<String, Instant>) -> SideLa
                 lag.all.push(signed(at, returned));
                 lag.by_op.entry(op).or_default().push(signed(at, returned));
             }
-            None => {
-                lag.missing += 1;
-                *lag.missing_by_op.entry(op).or_default() += 1;
-            }
+            None => *lag.missing_by_op.entry(op).or_default() += 1,
         }
     }
     lag
@@ -364,7 +366,8 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
     let mirror = side_lag(&seen, |s| &s.mirror);
     let raw = side_lag(&seen, |s| &s.docker);
     let floor = side_lag(&seen, |s| &s.inspected);
-    let (missing_mirror, missing_by_op) = (mirror.missing, mirror.missing_by_op.clone());
+    let (missing_mirror, missing_by_op) = (mirror.missing(), mirror.missing_by_op.clone());
+    let missing_docker = raw.missing();
     let lag_by_op = per_op(mirror.by_op);
     let floor_by_op = per_op(floor.by_op);
     let m = Percentiles::of(mirror.all);
@@ -378,7 +381,7 @@ pub async fn lag(service: &Service, dockerd: &Dockerd, sizes: &MirrorSizes) -> a
             .with("achieved_ops_per_s", achieved)
             .with("failed_units", run.failed_units)
             .with("missing_mirror_events", missing_mirror)
-            .with("missing_docker_events", raw.missing)
+            .with("missing_docker_events", missing_docker)
             .with("missing_mirror_by_op", serde_json::to_value(&missing_by_op).unwrap_or_default())
             .with("mirror_lag_by_op_ms", lag_by_op.clone())
             .with("step_gap_ms", ms(STEP_GAP))
