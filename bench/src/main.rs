@@ -200,7 +200,8 @@ async fn mirror_scenarios(rdd: &Path, sizes: &mirror::MirrorSizes) -> anyhow::Re
             .with("mirrors", (sizes.containers + sizes.tags + sizes.volumes) as f64),
     );
     let lag = lag::lag(&service, &dockerd, sizes).await?;
-    service.stop();
+    // Stopping waits for the process (blocking): off the runtime's workers.
+    tokio::task::block_in_place(|| service.stop());
     let alone = lag::floor_alone(&dockerd, sizes).await?;
     out.extend(
         lag.into_iter()
