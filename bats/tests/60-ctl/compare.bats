@@ -155,6 +155,38 @@ YAML
     same wait --for=delete --timeout=1s cm one/x
 }
 
+@test "names with selectors, blank selectors and --all are read like kubectl's resource builder" {
+    for verb in get describe "wait --for=delete --timeout=1s" "delete --dry-run=client" \
+        "label --dry-run=client x=y" "annotate --dry-run=client x=y"; do
+        # shellcheck disable=SC2086 # the verb's own words
+        {
+            same ${verb} cm one -l tier=web
+            same ${verb} cm/one -l tier=web
+            same ${verb} cm,secrets one -l tier=web
+            same ${verb} nosuch one -l tier=web
+            same ${verb} nosuch/one -l tier=web
+            same ${verb} -l tier=web
+            same ${verb} cm -l ' '
+        }
+    done
+    for verb in get "wait --for=delete --timeout=1s" "delete --dry-run=client" "label --dry-run=client x=y"; do
+        # shellcheck disable=SC2086 # the verb's own words
+        {
+            same ${verb} cm one --field-selector metadata.name=one
+            same ${verb} cm/one --field-selector metadata.name=one
+            same ${verb} cm --field-selector ' '
+        }
+    done
+    SAME_TIMEOUT=10 same get cm one -l tier=web -w
+    same delete --dry-run=client --all
+    same delete --dry-run=client cm/one --all
+    same delete --dry-run=client cm --all --field-selector metadata.name=one
+    same delete --dry-run=client cm --all -l ' '
+    same label --dry-run=client cm x=y --all --field-selector metadata.name=one
+    same label --dry-run=client cm/one x=y --all
+    same wait --for=delete --timeout=1s --all -l tier=web
+}
+
 @test "get --watch of a name fails like kubectl for a missing namespace and with -A" {
     # Both exit at once; a watch that started instead would hit the timeout.
     SAME_TIMEOUT=10 same get cm one -n missing -w

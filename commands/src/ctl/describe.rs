@@ -15,7 +15,7 @@ use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::describe_text::{self as text, PrefixWriter};
 use super::discovery::{Discovery, resource_path};
-use super::lookup::{Grouping, requests, split_types};
+use super::lookup::{Grouping, Picking, given, requests, selector_params, split_types, with_query};
 use super::reporting::{report, write_stdout};
 
 /// The flags of `describe` served natively.
@@ -231,10 +231,7 @@ async fn list(
     namespace: Option<&str>,
     selector: Option<&str>,
 ) -> Result<Vec<Value>, CtlError> {
-    let mut path = resource_path(r, namespace, None);
-    if let Some(selector) = selector {
-        path.push_str(&format!("?labelSelector={}", encode(selector)));
-    }
+    let path = with_query(resource_path(r, namespace, None), &selector_params(selector, None));
     let list = get_json(client, &path).await?;
     let items = list.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
     Ok(items.into_iter().map(|item| with_kind(item, r)).collect())
@@ -250,7 +247,11 @@ async fn describe_one(client: &Client, r: &ApiResource, object: &Value, options:
 
 /// Runs `describe`: descriptions on stdout, errors after them.
 pub async fn describe(client: &Client, discovery: &Discovery, options: &DescribeOptions) -> Result<(), CtlError> {
-    let requests = requests(discovery, &options.args, MISSING_TYPE, Grouping::PerArgument)?;
+    if options.args.is_empty() {
+        return Err(CtlError::message(MISSING_TYPE));
+    }
+    let picking = Picking { by_selector: given(options.selector.as_deref()).is_some(), type_alone_lists: true };
+    let requests = requests(discovery, &options.args, Grouping::PerArgument, picking)?;
     let namespace = (!options.all_namespaces).then_some(options.namespace.as_str());
     let mut objects: Vec<(&ApiResource, Value)> = Vec::new();
     let mut errors: Vec<CtlError> = Vec::new();

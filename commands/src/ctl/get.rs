@@ -9,9 +9,9 @@ use std::io::Write;
 use kube::Client;
 use serde_json::Value;
 
-use super::client::{CtlError, encode, get_json, get_typed};
+use super::client::{CtlError, get_json, get_typed};
 use super::discovery::{Discovery, resource_path};
-use super::lookup::{Grouping, explain_not_found, requests};
+use super::lookup::{Grouping, Picking, explain_not_found, given, requests, selector_params, with_query};
 use super::{CustomColumnsPrinter, JsonPathPrinter, TabWriter, TableOptions, TablePrinter};
 use super::{Table, list_of, name_lines, strip_managed_fields, to_json, to_yaml};
 
@@ -36,31 +36,31 @@ pub struct GetOptions {
 /// before its usage error.
 const SUGGEST_API_RESOURCES: &str = "Use \"kubectl api-resources\" for a complete list of supported resources.";
 
-pub(super) const MISSING_TYPE: &str = "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples";
+const MISSING_TYPE: &str = "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples";
 
-fn list_query(options: &GetOptions) -> String {
-    let mut params = Vec::new();
-    if let Some(selector) = &options.selector {
-        params.push(format!("labelSelector={}", encode(selector)));
+impl GetOptions {
+    /// `get` lists a lone type; `-l` and `--field-selector` are its selectors.
+    pub(super) fn picking(&self) -> Picking {
+        let by_selector = given(self.selector.as_deref()).is_some() || given(self.field_selector.as_deref()).is_some();
+        Picking { by_selector, type_alone_lists: true }
     }
-    if let Some(selector) = &options.field_selector {
-        params.push(format!("fieldSelector={}", encode(selector)));
+
+    /// The query parameters of its lists.
+    pub(super) fn list_params(&self) -> Vec<String> {
+        selector_params(self.selector.as_deref(), self.field_selector.as_deref())
     }
-    if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) }
 }
 
 /// Runs `get`, writing to stdout; stderr text and exit code in the error.
 pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -> Result<(), CtlError> {
     if options.args.is_empty() {
         eprint!("You must specify the type of resource to get. {SUGGEST_API_RESOURCES}\n\n");
+        return Err(CtlError::message(MISSING_TYPE));
     }
-    let requests = requests(discovery, &options.args, MISSING_TYPE, Grouping::ByResource)?;
-    // One object asked for by name is printed as itself, not in a List.
-    let single = if options.args.first().is_some_and(|a| a.contains('/')) {
-        options.args.len() == 1
-    } else {
-        requests.len() == 1 && options.args.len() == 2
-    };
+    let requests = requests(discovery, &options.args, Grouping::ByResource, options.picking())?;
+    // One object asked for by name is printed as itself, not in a List
+    // (the builder's single item implied: exactly one name or pair).
+    let single = requests.iter().map(|r| r.names.len()).sum::<usize>() == 1;
     if options.all_namespaces && requests.iter().any(|r| !r.names.is_empty()) {
         return Err(super::lookup::names_across_namespaces());
     }
@@ -73,7 +73,7 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
         for request in &requests {
             let mut tables = Vec::new();
             if request.names.is_empty() {
-                let path = resource_path(request.resource, namespace, None) + &list_query(options);
+                let path = with_query(resource_path(request.resource, namespace, None), &options.list_params());
                 tables.push(get_typed::<Table>(client, &path, TABLE_ACCEPT).await?);
             } else {
                 for name in &request.names {
@@ -133,7 +133,7 @@ pub async fn get(client: &Client, discovery: &Discovery, options: &GetOptions) -
         let mut items = Vec::new();
         for request in &requests {
             if request.names.is_empty() {
-                let path = resource_path(request.resource, namespace, None) + &list_query(options);
+                let path = with_query(resource_path(request.resource, namespace, None), &options.list_params());
                 let list = get_json(client, &path).await?;
                 let kind = list.get("kind").and_then(Value::as_str).unwrap_or_default();
                 let item_kind = kind.strip_suffix("List").unwrap_or(&request.resource.kind).to_owned();

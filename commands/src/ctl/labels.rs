@@ -205,8 +205,11 @@ pub async fn label(client: &Client, discovery: &Discovery, options: &LabelOption
     let (resources, pairs) = split_args(&options.args, which.noun())?;
     let changes = parse_changes(&pairs, which)?;
     let mut selection = options.selection.clone();
-    if selection.all && selection.selector.is_some() {
+    if selection.all && selection.selector.as_deref().is_some_and(|s| !s.is_empty()) {
         return Err(CtlError::message("cannot set --all and --selector at the same time"));
+    }
+    if selection.all && selection.field_selector.as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(CtlError::message("cannot set --all and --field-selector at the same time"));
     }
     if resources.is_empty() {
         return Err(CtlError::message(
@@ -217,7 +220,7 @@ pub async fn label(client: &Client, discovery: &Discovery, options: &LabelOption
         return Err(CtlError::message(format!("at least one {} update is required", which.noun())));
     }
     selection.args = resources;
-    let (targets, mut errors) = select(client, discovery, &selection, true).await?;
+    let (targets, mut errors) = select(client, discovery, &selection, selection.picking(false), true).await?;
     let mut printer = Printer::new(options.output.as_deref());
     let field = format!("/metadata/{}", which.field());
     for target in targets {

@@ -11,10 +11,10 @@ use kube::Client;
 use serde_json::Value;
 
 use super::api_resources::ApiResource;
-use super::client::{CtlError, encode};
+use super::client::CtlError;
 use super::discovery::{Discovery, resource_path};
 use super::get::print_generic;
-use super::lookup::{Grouping, NO_RESOURCES, requests};
+use super::lookup::{Grouping, Picking, given, requests, selector_params, with_query};
 use super::name_lines;
 
 /// `--dry-run`: kubectl's three strategies.
@@ -172,65 +172,54 @@ impl Target<'_> {
     }
 }
 
-/// Resources to list, and (resource, name) pairs named.
-type Parsed<'a> = (Vec<&'a ApiResource>, Vec<(&'a ApiResource, String)>);
-
-/// The (resource, name) pairs the arguments name, or the resources to list
-/// when none are named.
-fn parse_args<'a>(discovery: &'a Discovery, selection: &Selection) -> Result<Parsed<'a>, CtlError> {
-    let selecting = selection.all || selection.selector.is_some() || selection.field_selector.is_some();
-    let requests = requests(discovery, &selection.args, NO_RESOURCES, Grouping::PerArgument)?;
-    let named: Vec<_> = requests.iter().flat_map(|r| r.names.iter().map(|name| (r.resource, name.clone()))).collect();
-    if !named.is_empty() {
-        if selecting {
-            return Err(CtlError::message("name cannot be provided when a selector is specified"));
-        }
-        return Ok((Vec::new(), named));
+impl Selection {
+    /// These flags in the builder's terms. `all_selects`: `--all` is a
+    /// selector (`delete`, the builder's `SelectAllParam`) rather than
+    /// what lets a lone type stand for all its objects (`label`,
+    /// `annotate`: `allowEmptySelector`).
+    pub fn picking(&self, all_selects: bool) -> Picking {
+        let selector = given(self.selector.as_deref()).is_some() || given(self.field_selector.as_deref()).is_some();
+        Picking { by_selector: selector || (self.all && all_selects), type_alone_lists: self.all && !all_selects }
     }
-    if !selecting {
-        return Err(CtlError::message("resource(s) were provided, but no name was specified"));
-    }
-    Ok((requests.into_iter().map(|r| r.resource).collect(), Vec::new()))
 }
 
-/// The objects `selection` names. Named objects are fetched when `fetch`
-/// (their errors, such as NotFound, are collected rather than returned,
-/// as kubectl continues with the others); selected ones are listed.
+/// The objects `selection` names, its flags read as `picking` says.
+/// Named objects are fetched when `fetch` (their errors, such as
+/// NotFound, are collected rather than returned, as kubectl continues
+/// with the others); selected ones are listed.
 pub async fn select<'a>(
     client: &Client,
     discovery: &'a Discovery,
     selection: &Selection,
+    picking: Picking,
     fetch: bool,
 ) -> Result<(Vec<Target<'a>>, Vec<CtlError>), CtlError> {
-    let (listed, named) = parse_args(discovery, selection)?;
     let namespace_of = |r: &ApiResource| r.namespaced.then(|| selection.namespace.clone());
     let mut targets = Vec::new();
     let mut errors = Vec::new();
-    for (resource, name) in named {
-        let mut target = Target { resource, namespace: namespace_of(resource), name, object: None };
-        if fetch {
-            match super::client::get_json(client, &target.path()).await {
-                Ok(object) => target.object = Some(object),
-                Err(err) => {
-                    errors.push(err);
-                    continue;
+    for request in requests(discovery, &selection.args, Grouping::PerArgument, picking)? {
+        let resource = request.resource;
+        for name in request.names.iter().cloned() {
+            let mut target = Target { resource, namespace: namespace_of(resource), name, object: None };
+            if fetch {
+                match super::client::get_json(client, &target.path()).await {
+                    Ok(object) => target.object = Some(object),
+                    Err(err) => {
+                        errors.push(err);
+                        continue;
+                    }
                 }
             }
+            targets.push(target);
         }
-        targets.push(target);
-    }
-    for resource in listed {
+        if !request.names.is_empty() {
+            continue;
+        }
         let namespace = if selection.all_namespaces { None } else { namespace_of(resource) };
-        let mut params = Vec::new();
-        if let Some(selector) = &selection.selector {
-            params.push(format!("labelSelector={}", encode(selector)));
-        }
-        if let Some(selector) = &selection.field_selector {
-            params.push(format!("fieldSelector={}", encode(selector)));
-        }
-        let query = if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) };
-        let path = resource_path(resource, namespace.as_deref(), None) + &query;
-        let list = super::client::get_json(client, &path).await?;
+        let params = selector_params(selection.selector.as_deref(), selection.field_selector.as_deref());
+        let list =
+            super::client::get_json(client, &with_query(resource_path(resource, namespace.as_deref(), None), &params))
+                .await?;
         let api_version = list.get("apiVersion").cloned().unwrap_or(Value::Null);
         for mut item in list.get("items").and_then(Value::as_array).cloned().unwrap_or_default() {
             if let Some(object) = item.as_object_mut() {
@@ -317,45 +306,7 @@ pub fn report(mut errors: Vec<CtlError>) -> Result<(), CtlError> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-
-    fn discovery() -> Discovery {
-        let mut d = Discovery::default();
-        d.add(&json!({"groupVersion": "v1", "resources": [
-            {"name": "configmaps", "singularName": "configmap", "namespaced": true, "kind": "ConfigMap",
-             "verbs": ["get"], "shortNames": ["cm"]},
-            {"name": "namespaces", "singularName": "namespace", "namespaced": false, "kind": "Namespace",
-             "verbs": ["get"], "shortNames": ["ns"]},
-        ]}));
-        d
-    }
-
-    fn selection(args: &[&str]) -> Selection {
-        Selection { args: args.iter().map(|s| s.to_string()).collect(), namespace: "d".into(), ..Default::default() }
-    }
-
-    #[test]
-    fn args_name_objects_like_the_builder() {
-        let d = discovery();
-        let (listed, named) = parse_args(&d, &selection(&["cm", "a", "b"])).unwrap();
-        assert!(listed.is_empty());
-        assert_eq!(
-            named.iter().map(|(r, n)| format!("{}/{n}", r.name)).collect::<Vec<_>>(),
-            ["configmaps/a", "configmaps/b"]
-        );
-        let (_, named) = parse_args(&d, &selection(&["cm/a", "ns/x"])).unwrap();
-        assert_eq!(named[1].0.name, "namespaces");
-        let err = parse_args(&d, &selection(&["cm"])).unwrap_err();
-        assert_eq!(err.text, "error: resource(s) were provided, but no name was specified");
-        let err = parse_args(&d, &selection(&["cm", "ns/x"])).unwrap_err();
-        assert!(err.text.starts_with("error: there is no need to specify a resource type"));
-        let mut all = selection(&["cm,ns"]);
-        all.all = true;
-        assert_eq!(parse_args(&d, &all).unwrap().0.len(), 2);
-        assert!(parse_args(&d, &selection(&[])).unwrap_err().text.starts_with("error: You must provide"));
-    }
 
     #[test]
     fn dry_run_values_and_decoration() {

@@ -71,7 +71,8 @@ pub async fn patch(client: &Client, discovery: &Discovery, options: &PatchOption
     };
     let patch_type = patch_type(options.patch_type.as_deref())?;
     let body = patch_body(&text)?;
-    let (targets, mut errors) = select(client, discovery, &options.selection, true).await?;
+    let (targets, mut errors) =
+        select(client, discovery, &options.selection, options.selection.picking(false), true).await?;
     if targets.is_empty() && errors.is_empty() {
         return Err(CtlError::message("no objects passed to patch"));
     }

@@ -20,7 +20,7 @@ use super::api_resources::ApiResource;
 use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
-use super::lookup::{Grouping, NO_RESOURCES, Request, requests};
+use super::lookup::{Grouping, Picking, Request, given, requests, selector_params, with_query};
 use super::reporting::{Written, report, write_stdout};
 use super::{WaitError, WaitFor};
 
@@ -110,14 +110,13 @@ async fn get_optional(client: &Client, path: &str) -> Result<Option<Value>, CtlE
 }
 
 /// What the arguments name: resources with names, or resources to list
-/// (only with `--all`, `-l` or `--field-selector`).
+/// (with `-l` or `--field-selector`, or a lone type with `--all`).
 fn selections<'a>(discovery: &'a Discovery, options: &WaitOptions) -> Result<Vec<Request<'a>>, CtlError> {
-    let requests = requests(discovery, &options.args, NO_RESOURCES, Grouping::PerArgument)?;
-    let by_selector = options.all || options.selector.is_some() || options.field_selector.is_some();
-    if requests.iter().any(|r| r.names.is_empty()) && !by_selector {
-        return Err(CtlError::message("resource(s) were provided, but no name was specified"));
-    }
-    Ok(requests)
+    let picking = Picking {
+        by_selector: given(options.selector.as_deref()).is_some() || given(options.field_selector.as_deref()).is_some(),
+        type_alone_lists: options.all,
+    };
+    requests(discovery, &options.args, Grouping::PerArgument, picking)
 }
 
 /// The objects the selections name, plus NotFound errors for missing names.
@@ -132,18 +131,8 @@ async fn find<'a>(
     for selection in selections {
         let r = selection.resource;
         if selection.names.is_empty() {
-            let mut params = Vec::new();
-            if let Some(selector) = &options.selector {
-                params.push(format!("labelSelector={}", encode(selector)));
-            }
-            if let Some(selector) = &options.field_selector {
-                params.push(format!("fieldSelector={}", encode(selector)));
-            }
-            let mut path = resource_path(r, namespace, None);
-            if !params.is_empty() {
-                path.push('?');
-                path.push_str(&params.join("&"));
-            }
+            let params = selector_params(options.selector.as_deref(), options.field_selector.as_deref());
+            let path = with_query(resource_path(r, namespace, None), &params);
             let list = get_json(client, &path).await?;
             for item in list.get("items").and_then(Value::as_array).into_iter().flatten() {
                 let item = with_kind(item.clone(), r);

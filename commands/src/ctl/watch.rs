@@ -18,8 +18,8 @@ use super::api_resources::ApiResource;
 use super::client::encode;
 use super::client::{CtlError, get_as, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
-use super::get::{GetOptions, MISSING_TYPE, print_generic};
-use super::lookup::{Grouping, Request, requests};
+use super::get::{GetOptions, print_generic};
+use super::lookup::{Grouping, Request, requests, with_query};
 use super::reporting::{Written, already_reported, write_stdout};
 use super::{CustomColumnsPrinter, TabWriter, Table, TableColumn, TableOptions, TablePrinter};
 
@@ -150,21 +150,6 @@ fn with_kind(mut item: Value, r: &ApiResource) -> Value {
     item
 }
 
-fn list_params(options: &GetOptions) -> Vec<String> {
-    let mut params = Vec::new();
-    if let Some(selector) = &options.selector {
-        params.push(format!("labelSelector={}", encode(selector)));
-    }
-    if let Some(selector) = &options.field_selector {
-        params.push(format!("fieldSelector={}", encode(selector)));
-    }
-    params
-}
-
-fn with_query(path: String, params: &[String]) -> String {
-    if params.is_empty() { path } else { format!("{path}?{}", params.join("&")) }
-}
-
 /// Ends on SIGINT, SIGTERM or SIGHUP.
 async fn interrupted() -> Result<(), CtlError> {
     use tokio::signal::unix::{SignalKind, signal};
@@ -207,7 +192,7 @@ async fn watch(
 ) -> Result<(), CtlError> {
     // `watch_served` lets through one type with at most one name; the
     // arguments are read as `get` reads them.
-    let requests = requests(discovery, &options.args, MISSING_TYPE, Grouping::ByResource)?;
+    let requests = requests(discovery, &options.args, Grouping::ByResource, options.picking())?;
     let (resource, name) = match requests.as_slice() {
         [Request { resource, names }] if names.len() <= 1 => (*resource, names.first().cloned()),
         _ => return Err(CtlError::message("watch is only supported on individual resources and resource collections")),
@@ -244,7 +229,7 @@ async fn watch(
             (with_query(resource_path(resource, Some(&options.namespace), None), &params), true)
         }
         None => {
-            let params = list_params(options);
+            let params = options.list_params();
             let path = with_query(resource_path(resource, namespace, None), &params);
             let list = if human { get_as(client, &path, accept).await? } else { get_json(client, &path).await? };
             let rv = list.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or("0").to_owned();
