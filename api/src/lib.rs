@@ -1,7 +1,8 @@
 //! rdd's shared vocabulary: the Kubernetes resource types rdd serves and
 //! mirrors (SPEC §4), the CustomResourceDefinitions generated from them, the
 //! rules that name mirror objects, the condition helpers every controller
-//! uses, and the per-instance file layout (SPEC §1).
+//! uses, the per-instance file layout (SPEC §1), and YAML read as
+//! Kubernetes reads it.
 //!
 //! Everything here is pure: no I/O, no clocks read implicitly, no
 //! directories created. Callers pass in the time and the environment.
@@ -21,6 +22,7 @@ pub mod instance;
 pub mod jsonpath;
 pub mod mirror;
 pub mod volume;
+pub mod yaml;
 
 pub use app::{App, AppSpec, AppStatus};
 pub use container::{Container, ContainerSpec, ContainerStatus};

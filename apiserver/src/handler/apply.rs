@@ -111,7 +111,7 @@ fn configuration(ctx: &RequestContext, body: &[u8]) -> Result<Value, ApiError> {
     let text =
         std::str::from_utf8(body).map_err(|_| ApiError::bad_request("error decoding YAML: the body is not UTF-8"))?;
     let mut config: Value =
-        serde_saphyr::from_str(text).map_err(|err| ApiError::bad_request(format!("error decoding YAML: {err}")))?;
+        rdd_api::yaml::from_str(text).map_err(|err| ApiError::bad_request(format!("error decoding YAML: {err}")))?;
     if !config.is_object() {
         return Err(ApiError::bad_request("error decoding YAML: the applied configuration must be an object"));
     }

@@ -45,7 +45,7 @@ pub fn decode_object(body: &[u8], content_type: Option<&str>, builtin: bool) -> 
         "application/yaml" | "application/x-yaml" | "text/yaml" => {
             let text = std::str::from_utf8(body)
                 .map_err(|_| ApiError::bad_request("the YAML body of the request is not UTF-8"))?;
-            serde_saphyr::from_str(text).map_err(|err| {
+            rdd_api::yaml::from_str(text).map_err(|err| {
                 ApiError::bad_request(format!("the body of the request could not be decoded as YAML: {err}"))
             })?
         }

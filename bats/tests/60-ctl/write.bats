@@ -132,6 +132,27 @@ spec:
   size: 7
 YAML
     echo '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"four"},"data":{"j":"son"}}' >"${F}/four.json"
+    # YAML 1.1 as kubectl reads it: leading-zero octal, yes/Off booleans.
+    cat >"${F}/yaml11.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: yaml11
+data:
+  mode: 0644
+  negative: -017
+  hex: 0x_1F
+  enabled: yes
+  disabled: Off
+  quoted: "0644"
+---
+apiVersion: test.rdd.io/v1
+kind: Widget
+metadata:
+  name: w-octal
+spec:
+  size: 010
+YAML
     cat >"${F}/bad-kind.yaml" <<'YAML'
 apiVersion: test.rdd.io/v1
 kind: Gadget
@@ -237,6 +258,7 @@ twice() {
     twice create -f "${F}/new.yaml" --dry-run=server
     twice create -f "${F}/new.yaml" --dry-run=client -o yaml
     twice create -f "${F}/four.json" -o json
+    twice create -f "${F}/yaml11.yaml" --dry-run=client -o json
     STDIN="${F}/new.yaml" twice create -f -
     twice create -f "${F}/base-create.yaml"
     # kubectl fails validating the unknown kind (no OpenAPI for it) where rdd reports the missing mapping.

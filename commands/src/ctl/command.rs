@@ -227,7 +227,7 @@ async fn config(paths: &Paths, args: ConfigViewArgs) -> Result<(), CtlError> {
     let text = tokio::fs::read_to_string(&paths.config)
         .await
         .map_err(|err| CtlError::message(format!("reading {}: {err}", paths.config.display())))?;
-    let kubeconfig: Value = serde_saphyr::from_str(&text)
+    let kubeconfig: Value = rdd_api::yaml::from_str(&text)
         .map_err(|err| CtlError::message(format!("reading {}: {err}", paths.config.display())))?;
     let options = ConfigViewOptions { minify: args.minify, flatten: args.flatten, raw: args.raw, context: None };
     let view = config_view(&kubeconfig, &options).map_err(|err| CtlError::message(err.to_string()))?;

@@ -69,7 +69,7 @@ pub fn parse_documents(text: &str, source: &str) -> Result<Vec<Manifest>, CtlErr
         let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
         stream.collect::<Result<_, _>>().map_err(|err| CtlError::message(format!("error parsing {source}: {err}")))?
     } else {
-        serde_saphyr::from_multiple(text).map_err(|err| CtlError::message(format!("error parsing {source}: {err}")))?
+        rdd_api::yaml::from_multiple(text).map_err(|err| CtlError::message(format!("error parsing {source}: {err}")))?
     };
     let mut out = Vec::new();
     for document in documents {

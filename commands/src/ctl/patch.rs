@@ -46,7 +46,7 @@ pub fn patch_body(text: &str) -> Result<Vec<u8>, CtlError> {
         return Ok(text.as_bytes().to_vec());
     }
     let value: Value =
-        serde_saphyr::from_str(text).map_err(|err| CtlError::message(format!("unable to parse {text:?}: {err}")))?;
+        rdd_api::yaml::from_str(text).map_err(|err| CtlError::message(format!("unable to parse {text:?}: {err}")))?;
     Ok(serde_json::to_vec(&value).unwrap_or_default())
 }
 

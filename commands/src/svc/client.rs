@@ -142,7 +142,7 @@ impl Target {
 /// The bearer token of a context, read from the kubeconfig text (kube's
 /// `Config` keeps it in a type that does not hand it out).
 fn context_token(text: &str, context: Context) -> Result<String, String> {
-    let config: serde_json::Value = serde_saphyr::from_str(text).map_err(|err| err.to_string())?;
+    let config: serde_json::Value = rdd_api::yaml::from_str(text).map_err(|err| err.to_string())?;
     let named = |list: &str, name: &str| {
         config[list].as_array().and_then(|items| items.iter().find(|item| item["name"] == name)).cloned()
     };
