@@ -132,7 +132,8 @@ spec:
   size: 7
 YAML
     echo '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"four"},"data":{"j":"son"}}' >"${F}/four.json"
-    # YAML 1.1 as kubectl reads it: leading-zero octal, yes/Off booleans.
+    # YAML 1.1 as kubectl reads it: leading-zero octal, yes/Off booleans,
+    # keys that resolve to booleans or numbers, a repeated key.
     cat >"${F}/yaml11.yaml" <<'YAML'
 apiVersion: v1
 kind: ConfigMap
@@ -145,6 +146,11 @@ data:
   enabled: yes
   disabled: Off
   quoted: "0644"
+  y: north
+  1.0: one
+  "n": kept
+  twice: first
+  twice: second
 ---
 apiVersion: test.rdd.io/v1
 kind: Widget
