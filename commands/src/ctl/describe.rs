@@ -15,7 +15,7 @@ use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::describe_text::{self as text, PrefixWriter};
 use super::discovery::{Discovery, resource_path};
-use super::lookup::{Grouping, Picking, given, requests, selector_params, split_types, with_query};
+use super::lookup::{Grouping, Picking, requests, selector_params, split_types, with_query};
 use super::reporting::{report, write_stdout};
 
 /// The flags of `describe` served natively.
@@ -250,7 +250,7 @@ pub async fn describe(client: &Client, discovery: &Discovery, options: &Describe
     if options.args.is_empty() {
         return Err(CtlError::message(MISSING_TYPE));
     }
-    let picking = Picking { by_selector: given(options.selector.as_deref()).is_some(), type_alone_lists: true };
+    let picking = Picking::by_flags(options.selector.as_deref(), None, true);
     let requests = requests(discovery, &options.args, Grouping::PerArgument, picking)?;
     let namespace = (!options.all_namespaces).then_some(options.namespace.as_str());
     let mut objects: Vec<(&ApiResource, Value)> = Vec::new();

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::client::{CtlError, get_json, get_typed};
 use super::discovery::{Discovery, resource_path};
-use super::lookup::{Grouping, Picking, explain_not_found, given, requests, selector_params, with_query};
+use super::lookup::{Grouping, Picking, explain_not_found, requests, selector_params, with_query};
 use super::{CustomColumnsPrinter, JsonPathPrinter, TabWriter, TableOptions, TablePrinter};
 use super::{Table, list_of, name_lines, strip_managed_fields, to_json, to_yaml};
 
@@ -41,8 +41,7 @@ const MISSING_TYPE: &str = "Required resource not specified.\nUse \"kubectl expl
 impl GetOptions {
     /// `get` lists a lone type; `-l` and `--field-selector` are its selectors.
     pub(super) fn picking(&self) -> Picking {
-        let by_selector = given(self.selector.as_deref()).is_some() || given(self.field_selector.as_deref()).is_some();
-        Picking { by_selector, type_alone_lists: true }
+        Picking::by_flags(self.selector.as_deref(), self.field_selector.as_deref(), true)
     }
 
     /// The query parameters of its lists.

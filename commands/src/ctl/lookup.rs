@@ -44,6 +44,14 @@ pub struct Picking {
     pub type_alone_lists: bool,
 }
 
+impl Picking {
+    /// The common case: a non-blank `-l` or `--field-selector` selects;
+    /// `type_alone_lists` as the verb says.
+    pub fn by_flags(label: Option<&str>, field: Option<&str>, type_alone_lists: bool) -> Picking {
+        Picking { by_selector: given(label).is_some() || given(field).is_some(), type_alone_lists }
+    }
+}
+
 /// A `-l` or `--field-selector` value as the builder takes it: trimmed,
 /// and a blank one is none.
 pub fn given(selector: Option<&str>) -> Option<&str> {

@@ -14,7 +14,7 @@ use super::api_resources::ApiResource;
 use super::client::CtlError;
 use super::discovery::{Discovery, resource_path};
 use super::get::print_generic;
-use super::lookup::{Grouping, Picking, given, requests, selector_params, with_query};
+use super::lookup::{Grouping, Picking, requests, selector_params, with_query};
 use super::name_lines;
 
 /// `--dry-run`: kubectl's three strategies.
@@ -178,8 +178,10 @@ impl Selection {
     /// what lets a lone type stand for all its objects (`label`,
     /// `annotate`: `allowEmptySelector`).
     pub fn picking(&self, all_selects: bool) -> Picking {
-        let selector = given(self.selector.as_deref()).is_some() || given(self.field_selector.as_deref()).is_some();
-        Picking { by_selector: selector || (self.all && all_selects), type_alone_lists: self.all && !all_selects }
+        let mut picking =
+            Picking::by_flags(self.selector.as_deref(), self.field_selector.as_deref(), self.all && !all_selects);
+        picking.by_selector |= self.all && all_selects;
+        picking
     }
 }
 

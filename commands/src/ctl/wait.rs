@@ -20,7 +20,7 @@ use super::api_resources::ApiResource;
 use super::client::encode;
 use super::client::{CtlError, get_json};
 use super::discovery::{Discovery, get_request, resource_path};
-use super::lookup::{Grouping, Picking, Request, given, requests, selector_params, with_query};
+use super::lookup::{Grouping, Picking, Request, requests, selector_params, with_query};
 use super::reporting::{Written, report, write_stdout};
 use super::{WaitError, WaitFor};
 
@@ -112,10 +112,7 @@ async fn get_optional(client: &Client, path: &str) -> Result<Option<Value>, CtlE
 /// What the arguments name: resources with names, or resources to list
 /// (with `-l` or `--field-selector`, or a lone type with `--all`).
 fn selections<'a>(discovery: &'a Discovery, options: &WaitOptions) -> Result<Vec<Request<'a>>, CtlError> {
-    let picking = Picking {
-        by_selector: given(options.selector.as_deref()).is_some() || given(options.field_selector.as_deref()).is_some(),
-        type_alone_lists: options.all,
-    };
+    let picking = Picking::by_flags(options.selector.as_deref(), options.field_selector.as_deref(), options.all);
     requests(discovery, &options.args, Grouping::PerArgument, picking)
 }
 
