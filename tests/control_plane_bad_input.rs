@@ -267,13 +267,29 @@ async fn hostile_bodies_are_refused_and_the_server_keeps_serving() {
             send(&client, "POST", collection, "application/json", configmap(name, serde_json::json!({}))).await;
         assert!(status.code == 400 || status.code == 422, "{name:?}: {status:?}");
     }
-    // Wrong types where the schema says otherwise.
+    // Wrong types where the schema says otherwise, in the words of kube's
+    // Go decoder: the innermost struct, the field path and the Go type.
     let body = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"types","labels":"not-a-map"}}"#.to_vec();
     let status = send(&client, "POST", collection, "application/json", body).await;
     assert_eq!(status.code, 400, "{status:?}");
+    assert_eq!(
+        status.message,
+        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string"
+    );
     let body = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"types"},"data":{"a":["x"]}}"#.to_vec();
     let status = send(&client, "POST", collection, "application/json", body).await;
     assert_eq!(status.code, 400, "{status:?}");
+    assert_eq!(
+        status.message,
+        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal array into Go struct field ConfigMap.data of type string"
+    );
+    let body = br#"{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"types"},"spec":{"leaseDurationSeconds":"15"}}"#.to_vec();
+    let status =
+        send(&client, "POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases", "application/json", body).await;
+    assert_eq!(
+        status.message,
+        "Lease in version \"v1\" cannot be handled as a Lease: json: cannot unmarshal string into Go struct field LeaseSpec.spec.leaseDurationSeconds of type int32"
+    );
 
     // Bad query parameters.
     for query in [

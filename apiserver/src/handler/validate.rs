@@ -1,6 +1,7 @@
-//! The validation step of admission: the nesting limit, unknown fields per
-//! `fieldValidation` (Strict fails, Warn warns, Ignore drops silently),
-//! the typed form of built-in kinds, schema defaulting and validation of
+//! The validation step of admission: the nesting limit, the typed form of
+//! built-in kinds (Go's decoding errors, `validation::go_decode`), unknown
+//! fields per `fieldValidation` (Strict fails, Warn warns, Ignore drops
+//! silently), schema defaulting and validation of
 //! custom resources, ObjectMeta rules, and the CRD rules — each failure
 //! reported the way kube-apiserver reports it.
 
@@ -9,11 +10,12 @@ use serde_json::Value;
 use super::RequestContext;
 use super::admission::Operation;
 use crate::error::ApiError;
-use crate::registry::Behaviour;
+use crate::registry::{Behaviour, ResourceInfo};
 use crate::request::FieldValidation;
 use crate::schema::{strict_decoding_error, unknown_field_warnings};
 use crate::validation::{
-    FieldError, NameRule, causes, validate_crd, validate_crd_update, validate_object_meta, validate_object_meta_update,
+    FieldError, NameRule, causes, go_decode, validate_crd, validate_crd_update, validate_object_meta,
+    validate_object_meta_update,
 };
 
 /// Deepest nesting of arrays and objects an object may have. Every stored
@@ -36,6 +38,15 @@ fn nested_deeper_than(value: &Value, limit: usize) -> bool {
     children.into_iter().any(|child| nested_deeper_than(child, limit - 1))
 }
 
+/// kube's `transformDecodeError`: the kind and version the body names,
+/// the kind it had to be, and the decoder's error.
+fn cannot_be_handled(info: &ResourceInfo, body: &Value, detail: &str) -> ApiError {
+    let kind = body.get("kind").and_then(Value::as_str).filter(|k| !k.is_empty()).unwrap_or(&info.kind);
+    let api_version = body.get("apiVersion").and_then(Value::as_str).unwrap_or(&info.version);
+    let version = api_version.rsplit('/').next().unwrap_or(api_version);
+    ApiError::bad_request(format!("{kind} in version {version:?} cannot be handled as a {}: {detail}", info.kind))
+}
+
 /// Validates (and defaults and prunes) `new`; returns the warnings to
 /// send back.
 pub fn validate(
@@ -50,6 +61,14 @@ pub fn validate(
             "the object nests arrays and objects more than {MAX_NESTING} levels deep"
         )));
     }
+    // Go's decoding comes first in kube: a wrong type is a hard error, before
+    // unknown fields are looked at.
+    if let Some(check) = info.typed_check {
+        let go_error = go_decode::unmarshal_error(&info.schema, &info.schema_name, &info.schema_definitions, new);
+        if let Some(detail) = go_error.or_else(|| check(new).err()) {
+            return Err(cannot_be_handled(info, new, &detail));
+        }
+    }
     let mut warnings = Vec::new();
     let schema = info.compiled_schema().map_err(|err| {
         ApiError::internal(format!("the schema of {} does not compile: {err}", info.group_resource()))
@@ -63,11 +82,6 @@ pub fn validate(
         }
         FieldValidation::Warn => warnings.extend(unknown_field_warnings(&unknown)),
         FieldValidation::Ignore => {}
-    }
-    if let Some(check) = info.typed_check {
-        check(new).map_err(|err| {
-            ApiError::bad_request(format!("the object is not a valid {}: {err}", info.qualified_kind()))
-        })?;
     }
     if info.is_custom() {
         schema.apply_defaults(new);

@@ -121,6 +121,11 @@ fn builtin_selectable_fields(resource: &str) -> Vec<String> {
     fields.iter().map(|f| (*f).to_owned()).collect()
 }
 
+/// ObjectMeta's schema and the definitions it refers to.
+pub fn object_meta_schema() -> (Value, BTreeMap<String, Value>) {
+    openapi_schema::<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>()
+}
+
 /// Every built-in resource.
 pub fn builtin_resources() -> Vec<ResourceInfo> {
     vec![
@@ -259,6 +264,37 @@ mod tests {
         assert!(cm.schema_definitions.contains_key("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
         let crd = resources.iter().find(|r| r.resource == "customresourcedefinitions").unwrap();
         assert_eq!(crd.short_names, ["crd", "crds"]);
+    }
+
+    #[test]
+    fn go_decoding_errors_follow_the_real_schemas() {
+        let resources = builtin_resources();
+        let error = |resource: &str, object: serde_json::Value| {
+            let info = resources.iter().find(|r| r.resource == resource).unwrap();
+            crate::validation::go_decode::unmarshal_error(
+                &info.schema,
+                &info.schema_name,
+                &info.schema_definitions,
+                &object,
+            )
+        };
+        let secret = error("secrets", serde_json::json!({"data": {"a": 1}})).unwrap();
+        assert!(secret.ends_with("Go struct field Secret.data of type []uint8"), "{secret}");
+        let event = error("events", serde_json::json!({"involvedObject": "x"})).unwrap();
+        assert!(event.ends_with("Go struct field Event.involvedObject of type v1.ObjectReference"), "{event}");
+        let lease = error("leases", serde_json::json!({"spec": {"renewTime": 5}})).unwrap();
+        assert_eq!(lease, "json: cannot unmarshal number into Go value of type string");
+        let namespace = error("namespaces", serde_json::json!({"spec": {"finalizers": "kubernetes"}})).unwrap();
+        assert!(namespace.ends_with("NamespaceSpec.spec.finalizers of type []string"), "{namespace}");
+        // JSON, JSONSchemaPropsOrBool and FieldsV1 take any value.
+        let crd = serde_json::json!({"spec": {"versions": [{"name": "v1", "schema": {"openAPIV3Schema": {
+            "type": "object", "default": 5, "additionalProperties": true, "properties": {
+                "a": {"type": "string", "enum": ["x", 1], "items": [{"type": "string"}]}}}}}]},
+            "metadata": {"managedFields": [{"fieldsV1": {"f:spec": {}}}]}});
+        assert_eq!(error("customresourcedefinitions", crd), None);
+        let crd = serde_json::json!({"spec": {"versions": [{"name": "v1", "served": "yes"}]}});
+        let crd = error("customresourcedefinitions", crd).unwrap();
+        assert!(crd.ends_with("CustomResourceDefinitionVersion.spec.versions.served of type bool"), "{crd}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::error::GroupResource;
 use crate::schema::Schema;
 
-pub use builtin::builtin_resources;
+pub use builtin::{builtin_resources, object_meta_schema};
 
 /// Kind-specific semantics kube-apiserver attaches to some built-ins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

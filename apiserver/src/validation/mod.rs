@@ -1,12 +1,14 @@
 //! kube-apiserver's validation rules and messages for object metadata and
 //! CustomResourceDefinitions and the data of ConfigMaps and Secrets (k8s.io/apimachinery `api/validation`,
-//! `util/validation`, apiextensions-apiserver), and the field error type
-//! both they and [`crate::schema`] report with.
+//! `util/validation`, apiextensions-apiserver), Go's decoding errors for
+//! built-in kinds, and the field error type both they and
+//! [`crate::schema`] report with.
 
 pub mod config_data;
 pub mod crd;
 mod crd_version;
 pub mod field;
+pub mod go_decode;
 pub mod names;
 pub mod object_meta;
 

@@ -132,6 +132,23 @@ spec:
   size: 7
 YAML
     echo '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"four"},"data":{"j":"son"}}' >"${F}/four.json"
+    # A YAML 1.1 boolean where ObjectMeta holds strings: kubectl refuses it
+    # before it sends anything.
+    cat >"${F}/bad-meta.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: bad-meta
+  annotations: {enabled: yes}
+YAML
+    cat >"${F}/bad-data.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: bad-data
+data:
+  enabled: yes
+YAML
     # YAML 1.1 as kubectl reads it: leading-zero octal, yes/Off booleans,
     # keys that resolve to booleans or numbers, a repeated key.
     cat >"${F}/yaml11.yaml" <<'YAML'
@@ -265,6 +282,9 @@ twice() {
     twice create -f "${F}/new.yaml" --dry-run=client -o yaml
     twice create -f "${F}/four.json" -o json
     twice create -f "${F}/yaml11.yaml" --dry-run=client -o json
+    twice create -f "${F}/bad-meta.yaml"
+    twice apply -f "${F}/bad-meta.yaml"
+    twice create -f "${F}/bad-data.yaml"
     STDIN="${F}/new.yaml" twice create -f -
     twice create -f "${F}/base-create.yaml"
     # kubectl fails validating the unknown kind (no OpenAPI for it) where rdd reports the missing mapping.

@@ -91,6 +91,12 @@ pub fn parse_documents(text: &str, source: &str) -> Result<Vec<Manifest>, CtlErr
         }
         out.push(Manifest { source: source.to_owned(), object: document });
     }
+    // kubectl decodes every object's metadata before it sends anything.
+    if let Some(err) =
+        out.iter().find_map(|manifest| rdd_apiserver::validation::go_decode::metadata_error(&manifest.object))
+    {
+        return Err(CtlError::message(format!("unable to decode \"{source}\": {err}")));
+    }
     Ok(out)
 }
 
