@@ -283,6 +283,15 @@ async fn hostile_bodies_are_refused_and_the_server_keeps_serving() {
         status.message,
         "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal array into Go struct field ConfigMap.data of type string"
     );
+    // Plain text where a Secret holds base64: Go's base64 error, no field named.
+    let body =
+        br#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"types"},"data":{"a":"not base64!"}}"#.to_vec();
+    let status = send(&client, "POST", "/api/v1/namespaces/default/secrets", "application/json", body).await;
+    assert_eq!(status.code, 400, "{status:?}");
+    assert_eq!(
+        status.message,
+        "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 3"
+    );
     let body = br#"{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"types"},"spec":{"leaseDurationSeconds":"15"}}"#.to_vec();
     let status =
         send(&client, "POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases", "application/json", body).await;

@@ -102,11 +102,19 @@ impl<'a> Walk<'a> {
                 let element = schema.get("items")?;
                 items.iter().find_map(|item| self.check(element, None, item))
             }
-            Some("string") if value.is_string() => None,
+            Some("string") => match value {
+                // []byte: base64, decoded by encoding/base64's StdEncoding;
+                // its error carries no field context.
+                Value::String(text) if schema.get("format").and_then(Value::as_str) == Some("byte") => {
+                    base64_error_offset(text.as_bytes()).map(|at| format!("illegal base64 data at input byte {at}"))
+                }
+                Value::String(_) => None,
+                _ => Some(self.mismatch(value, schema, name)),
+            },
             Some("boolean") if value.is_boolean() => None,
             Some("number") if value.is_number() => None,
             Some("integer") => self.check_integer(schema, value),
-            Some("string" | "boolean" | "number") => Some(self.mismatch(value, schema, name)),
+            Some("boolean" | "number") => Some(self.mismatch(value, schema, name)),
             _ => None,
         }
     }
@@ -172,6 +180,56 @@ impl<'a> Walk<'a> {
             None => format!("json: cannot unmarshal {value} into Go value of type {go_type}"),
         }
     }
+}
+
+/// Where Go's `base64.StdEncoding.Decode` stops with a
+/// `CorruptInputError`, if it does: its `decodeQuantum` step by step
+/// (padding required, `\r` and `\n` skipped, nothing after the padding).
+fn base64_error_offset(src: &[u8]) -> Option<usize> {
+    let is_digit = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    let skip_newlines = |mut at: usize| {
+        while at < src.len() && (src[at] == b'\n' || src[at] == b'\r') {
+            at += 1;
+        }
+        at
+    };
+    let mut si = 0;
+    while si < src.len() {
+        let mut j = 0;
+        while j < 4 {
+            if si == src.len() {
+                // Input ended inside a quantum: a padded encoding needs all four.
+                return (j > 0).then(|| si - j);
+            }
+            let c = src[si];
+            si += 1;
+            if is_digit(c) {
+                j += 1;
+                continue;
+            }
+            if c == b'\n' || c == b'\r' {
+                continue;
+            }
+            if c != b'=' || j < 2 {
+                return Some(si - 1);
+            }
+            if j == 2 {
+                // `==` is expected; the first `=` is consumed.
+                si = skip_newlines(si);
+                if si == src.len() {
+                    return Some(src.len());
+                }
+                if src[si] != b'=' {
+                    return Some(si - 1);
+                }
+                si += 1;
+            }
+            si = skip_newlines(si);
+            // Anything after the padding is trailing garbage.
+            return (si < src.len()).then_some(si);
+        }
+    }
+    None
 }
 
 /// How Go's decoder names a JSON value it cannot store.
@@ -348,6 +406,28 @@ mod tests {
             metadata_error(&json!({"metadata": {"ownerReferences": [{"name": 5}]}})).unwrap(),
             "json: cannot unmarshal number into Go struct field OwnerReference.metadata.ownerReferences.name of type string"
         );
+    }
+
+    #[test]
+    fn base64_fails_where_gos_std_encoding_does() {
+        let cases: [(&str, Option<usize>); 12] = [
+            ("", None),
+            ("YQ==", None),
+            ("YWJj", None),
+            ("YW\nJj\r\n", None),
+            ("not base64!", Some(3)),
+            ("abc", Some(0)),
+            ("dGVzdA", Some(4)),
+            ("YQ=", Some(3)),
+            ("YQ==x", Some(4)),
+            ("Y===", Some(1)),
+            ("YWJ=", None),
+            ("YQ=x", Some(2)),
+        ];
+        for (text, offset) in cases {
+            assert_eq!(base64_error_offset(text.as_bytes()), offset, "{text:?}");
+        }
+        assert_eq!(error(json!({"binaryData": {"b": "not base64!"}})).unwrap(), "illegal base64 data at input byte 3");
     }
 
     #[test]
