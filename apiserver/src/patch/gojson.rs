@@ -1,6 +1,7 @@
 //! What Go's `encoding/json` says about a body, so patch errors read like
 //! kube's: the syntax-error texts of Go's scanner, the "cannot unmarshal"
-//! type errors, and Go's `%v` / `%s` / reflect type names for values that
+//! type errors (also used by `validation::go_decode` for built-in kinds),
+//! and Go's `%v` / `%s` / reflect type names for values that
 //! strategic-merge-patch messages print.
 
 use serde_json::Value;

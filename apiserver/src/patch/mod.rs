@@ -6,7 +6,7 @@
 //!
 //! Every body must be JSON; like kube, YAML is accepted only for apply.
 
-mod gojson;
+pub(crate) mod gojson;
 /// A patch body as the patches read it (Go's `json.Unmarshal`: invalid
 /// UTF-8 in strings becomes U+FFFD, a repeated key keeps its last value).
 pub use gojson::decode as decode_body;

@@ -94,7 +94,7 @@ pub(super) fn conforms(format: &str, value: &str) -> bool {
         "ssn" => SSN.is_match(value),
         "hexcolor" => HEXCOLOR.is_match(value),
         "rgbcolor" => RGBCOLOR.is_match(value),
-        "byte" => is_base64(value),
+        "byte" => base64_error_offset(value.as_bytes()).is_none(),
         "date" => is_date(value),
         "duration" => DURATION.is_match(value),
         "datetime" => is_date_time(value),
@@ -115,17 +115,56 @@ fn is_cidr(value: &str) -> bool {
     }
 }
 
-/// Standard base64 with padding, as Go's `base64.StdEncoding` decodes it.
-fn is_base64(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    if !bytes.len().is_multiple_of(4) {
-        return false;
+/// Where Go's `base64.StdEncoding.Decode` stops with a
+/// `CorruptInputError`, if it does: its `decodeQuantum` step by step
+/// (padding required, `\r` and `\n` skipped, nothing after the padding).
+/// strfmt's `byte` format and Go's decoding of `[]byte` fields both decode
+/// this way.
+pub(crate) fn base64_error_offset(src: &[u8]) -> Option<usize> {
+    let is_digit = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    let skip_newlines = |mut at: usize| {
+        while at < src.len() && (src[at] == b'\n' || src[at] == b'\r') {
+            at += 1;
+        }
+        at
+    };
+    let mut si = 0;
+    while si < src.len() {
+        let mut j = 0;
+        while j < 4 {
+            if si == src.len() {
+                // Input ended inside a quantum: a padded encoding needs all four.
+                return (j > 0).then(|| si - j);
+            }
+            let c = src[si];
+            si += 1;
+            if is_digit(c) {
+                j += 1;
+                continue;
+            }
+            if c == b'\n' || c == b'\r' {
+                continue;
+            }
+            if c != b'=' || j < 2 {
+                return Some(si - 1);
+            }
+            if j == 2 {
+                // `==` is expected; the first `=` is consumed.
+                si = skip_newlines(si);
+                if si == src.len() {
+                    return Some(src.len());
+                }
+                if src[si] != b'=' {
+                    return Some(si - 1);
+                }
+                si += 1;
+            }
+            si = skip_newlines(si);
+            // Anything after the padding is trailing garbage.
+            return (si < src.len()).then_some(si);
+        }
     }
-    let padding = bytes.iter().rev().take_while(|b| **b == b'=').count();
-    if padding > 2 {
-        return false;
-    }
-    bytes[..bytes.len() - padding].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+    None
 }
 
 /// An RFC 3339 full-date (`2006-01-02`), a real calendar day.
@@ -152,6 +191,27 @@ fn is_date_time(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_fails_where_gos_std_encoding_does() {
+        let cases: [(&str, Option<usize>); 12] = [
+            ("", None),
+            ("YQ==", None),
+            ("YWJj", None),
+            ("YW\nJj\r\n", None),
+            ("not base64!", Some(3)),
+            ("abc", Some(0)),
+            ("dGVzdA", Some(4)),
+            ("YQ=", Some(3)),
+            ("YQ==x", Some(4)),
+            ("Y===", Some(1)),
+            ("YWJ=", None),
+            ("YQ=x", Some(2)),
+        ];
+        for (text, offset) in cases {
+            assert_eq!(base64_error_offset(text.as_bytes()), offset, "{text:?}");
+        }
+    }
 
     #[test]
     fn formats_accept_and_reject_like_strfmt() {

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 pub use compile::SchemaError;
 use compile::{Compiler, Node, NodeId};
+pub(crate) use formats::base64_error_offset;
 
 use crate::validation::FieldError;
 

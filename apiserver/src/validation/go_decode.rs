@@ -13,8 +13,12 @@
 //! their `UnmarshalJSON` does.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde_json::Value;
+
+use crate::patch::gojson::{cannot_unmarshal, json_kind};
+use crate::schema::base64_error_offset;
 
 /// Where a `$ref` points in the generated schemas.
 const REF_PREFIX: &str = "#/components/schemas/";
@@ -32,7 +36,7 @@ pub fn unmarshal_error(
     definitions: &BTreeMap<String, Value>,
     object: &Value,
 ) -> Option<String> {
-    let mut walk = Walk { definitions, context: None };
+    let mut walk = Walk { definitions, struct_name: String::new(), path: Vec::new() };
     walk.check(root, Some(root_name), object)
 }
 
@@ -40,24 +44,24 @@ pub fn unmarshal_error(
 /// `metadataOnlyObject` (type meta and ObjectMeta), so only a `metadata`
 /// of the wrong shape fails there.
 pub fn metadata_error(object: &Value) -> Option<String> {
-    const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
-    let (object_meta, mut definitions) = crate::registry::object_meta_schema();
-    definitions.insert(OBJECT_META.to_owned(), object_meta);
-    let root = serde_json::json!({"type": "object", "properties": {"metadata": {"$ref": format!("{REF_PREFIX}{OBJECT_META}")}}});
-    unmarshal_error(&root, "metadataOnlyObject", &definitions, object)
+    // Generated once: `rdd ctl` checks every document of every file.
+    static METADATA_ONLY: LazyLock<(Value, BTreeMap<String, Value>)> = LazyLock::new(|| {
+        const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+        let (object_meta, mut definitions) = crate::registry::object_meta_schema();
+        definitions.insert(OBJECT_META.to_owned(), object_meta);
+        let metadata = serde_json::json!({"$ref": format!("{REF_PREFIX}{OBJECT_META}")});
+        (serde_json::json!({"type": "object", "properties": {"metadata": metadata}}), definitions)
+    });
+    let (root, definitions) = &*METADATA_ONLY;
+    unmarshal_error(root, "metadataOnlyObject", definitions, object)
 }
 
-/// The innermost struct and the JSON field path of the value being
-/// decoded, as Go's decoder keeps them for its errors.
-#[derive(Clone)]
-struct Context {
-    struct_name: String,
-    path: Vec<String>,
-}
-
+/// The walk keeps what Go's decoder keeps for its errors: the innermost
+/// struct and the JSON field path of the value being decoded.
 struct Walk<'a> {
     definitions: &'a BTreeMap<String, Value>,
-    context: Option<Context>,
+    struct_name: String,
+    path: Vec<String>,
 }
 
 impl<'a> Walk<'a> {
@@ -88,8 +92,7 @@ impl<'a> Walk<'a> {
         }
         if schema.get("format").and_then(Value::as_str) == Some("date-time") {
             // metav1.Time's UnmarshalJSON decodes a string first, without context.
-            return (!value.is_string())
-                .then(|| format!("json: cannot unmarshal {} into Go value of type string", json_kind(value)));
+            return (!value.is_string()).then(|| cannot_unmarshal(value, "string"));
         }
         match schema.get("type").and_then(Value::as_str) {
             Some("object") => match schema.get("additionalProperties").filter(|a| a.is_object()) {
@@ -134,21 +137,17 @@ impl<'a> Walk<'a> {
     fn check_struct(&mut self, schema: &'a Value, name: Option<&str>, value: &Value) -> Option<String> {
         let Value::Object(fields) = value else { return Some(self.mismatch(value, schema, name)) };
         let properties = schema.get("properties").and_then(Value::as_object)?;
-        let struct_name = name.map_or("", short_name).to_owned();
-        for (field, field_value) in fields {
-            // Unknown fields are not a type error (strict decoding reports them).
-            let Some(property) = properties.get(field) else { continue };
-            let outer = self.context.clone();
-            let mut path = outer.as_ref().map(|c| c.path.clone()).unwrap_or_default();
-            path.push(field.clone());
-            self.context = Some(Context { struct_name: struct_name.clone(), path });
+        let outer = std::mem::replace(&mut self.struct_name, name.map_or("", short_name).to_owned());
+        // Unknown fields are not a type error (strict decoding reports them).
+        let found = fields.iter().find_map(|(field, field_value)| {
+            let property = properties.get(field)?;
+            self.path.push(field.clone());
             let found = self.check(property, None, field_value);
-            self.context = outer;
-            if found.is_some() {
-                return found;
-            }
-        }
-        None
+            self.path.pop();
+            found
+        });
+        self.struct_name = outer;
+        found
     }
 
     /// Go's literal store for integer fields: a string, a fraction or a
@@ -171,76 +170,11 @@ impl<'a> Walk<'a> {
 
     /// `UnmarshalTypeError.Error()`.
     fn message(&self, value: &str, go_type: &str) -> String {
-        match &self.context {
-            Some(context) => format!(
-                "json: cannot unmarshal {value} into Go struct field {}.{} of type {go_type}",
-                context.struct_name,
-                context.path.join(".")
-            ),
-            None => format!("json: cannot unmarshal {value} into Go value of type {go_type}"),
+        if self.path.is_empty() {
+            return format!("json: cannot unmarshal {value} into Go value of type {go_type}");
         }
-    }
-}
-
-/// Where Go's `base64.StdEncoding.Decode` stops with a
-/// `CorruptInputError`, if it does: its `decodeQuantum` step by step
-/// (padding required, `\r` and `\n` skipped, nothing after the padding).
-fn base64_error_offset(src: &[u8]) -> Option<usize> {
-    let is_digit = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
-    let skip_newlines = |mut at: usize| {
-        while at < src.len() && (src[at] == b'\n' || src[at] == b'\r') {
-            at += 1;
-        }
-        at
-    };
-    let mut si = 0;
-    while si < src.len() {
-        let mut j = 0;
-        while j < 4 {
-            if si == src.len() {
-                // Input ended inside a quantum: a padded encoding needs all four.
-                return (j > 0).then(|| si - j);
-            }
-            let c = src[si];
-            si += 1;
-            if is_digit(c) {
-                j += 1;
-                continue;
-            }
-            if c == b'\n' || c == b'\r' {
-                continue;
-            }
-            if c != b'=' || j < 2 {
-                return Some(si - 1);
-            }
-            if j == 2 {
-                // `==` is expected; the first `=` is consumed.
-                si = skip_newlines(si);
-                if si == src.len() {
-                    return Some(src.len());
-                }
-                if src[si] != b'=' {
-                    return Some(si - 1);
-                }
-                si += 1;
-            }
-            si = skip_newlines(si);
-            // Anything after the padding is trailing garbage.
-            return (si < src.len()).then_some(si);
-        }
-    }
-    None
-}
-
-/// How Go's decoder names a JSON value it cannot store.
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        let (struct_name, path) = (&self.struct_name, self.path.join("."));
+        format!("json: cannot unmarshal {value} into Go struct field {struct_name}.{path} of type {go_type}")
     }
 }
 
@@ -409,24 +343,7 @@ mod tests {
     }
 
     #[test]
-    fn base64_fails_where_gos_std_encoding_does() {
-        let cases: [(&str, Option<usize>); 12] = [
-            ("", None),
-            ("YQ==", None),
-            ("YWJj", None),
-            ("YW\nJj\r\n", None),
-            ("not base64!", Some(3)),
-            ("abc", Some(0)),
-            ("dGVzdA", Some(4)),
-            ("YQ=", Some(3)),
-            ("YQ==x", Some(4)),
-            ("Y===", Some(1)),
-            ("YWJ=", None),
-            ("YQ=x", Some(2)),
-        ];
-        for (text, offset) in cases {
-            assert_eq!(base64_error_offset(text.as_bytes()), offset, "{text:?}");
-        }
+    fn bytes_that_are_not_base64_fail_without_a_field() {
         assert_eq!(error(json!({"binaryData": {"b": "not base64!"}})).unwrap(), "illegal base64 data at input byte 3");
     }
 

@@ -51,16 +51,11 @@ impl CtlError {
 
 /// GET `path` as JSON.
 pub async fn get_json(client: &Client, path: &str) -> Result<Value, CtlError> {
-    get_as(client, path, "application/json").await
+    get_typed(client, path, "application/json").await
 }
 
-/// GET `path` with the given Accept header.
-pub async fn get_as(client: &Client, path: &str, accept: &str) -> Result<Value, CtlError> {
-    get_typed(client, path, accept).await
-}
-
-/// GET `path` with the given Accept header, decoded straight into `T`
-/// (no intermediate `Value`): for large typed bodies such as Tables.
+/// GET `path` with the given Accept header, decoded into `T` (`Value`, or
+/// a type of its own for large bodies such as Tables, skipping a `Value`).
 pub async fn get_typed<T: serde::de::DeserializeOwned>(
     client: &Client,
     path: &str,

@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 use super::client::{CtlError, get_json};
 use super::discovery::Discovery;
-use super::lookup::given;
 use super::mutate::{DryRun, Selection, Target, report, select, send, write_out, write_query};
 use crate::ExitStatus;
 
@@ -87,22 +86,14 @@ pub async fn delete(client: &Client, discovery: &Discovery, options: &DeleteOpti
         return Err(CtlError::message(format!("unexpected -o output mode: {output}. We only support '-o name'")));
     }
     let selection = &options.selection;
-    let label = selection.selector.as_deref();
-    let field = selection.field_selector.as_deref();
     // The builder's SelectAllParam, then (after the builder) kubectl's
     // Validate, which also refuses blank selectors the builder ignored.
-    if selection.all && (given(label).is_some() || given(field).is_some()) {
+    if selection.all && selection.picking(false).by_selector {
         return Err(CtlError::message("setting 'all' parameter but found a non empty selector. "));
     }
     let (targets, mut errors) = select(client, discovery, selection, selection.picking(true), false).await?;
-    if selection.all && label.is_some_and(|s| !s.is_empty()) {
-        return Err(CtlError::message("cannot set --all and --selector at the same time"));
-    }
-    if selection.all && field.is_some_and(|s| !s.is_empty()) {
-        return Err(CtlError::message("cannot set --all and --field-selector at the same time"));
-    }
-    let selecting = selection.all || label.is_some_and(|s| !s.is_empty()) || field.is_some_and(|s| !s.is_empty());
-    let ignore_not_found = options.ignore_not_found.unwrap_or(selecting);
+    selection.refuse_all_with_selectors()?;
+    let ignore_not_found = options.ignore_not_found.unwrap_or(selection.selects());
     let mut deleted = Vec::new();
     let mut found = 0;
     for target in targets {

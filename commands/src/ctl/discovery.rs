@@ -10,7 +10,7 @@ use kube::Client;
 use serde_json::{Value, json};
 
 use super::api_resources::{ApiResource, resources_from_discovery};
-use super::client::{CtlError, get_as, get_json};
+use super::client::{CtlError, get_json, get_typed};
 
 /// What client-go asks `/api` and `/apis` for: aggregated discovery, else
 /// the legacy documents.
@@ -33,9 +33,9 @@ impl Discovery {
     /// requests on one connection), else the legacy documents with every
     /// group's preferred version fetched concurrently.
     pub async fn load(client: &Client) -> Result<Discovery, CtlError> {
-        let core = get_as(client, "/api", AGGREGATED).await?;
+        let core = get_typed::<Value>(client, "/api", AGGREGATED).await?;
         if is_aggregated(&core) {
-            let groups = get_as(client, "/apis", AGGREGATED).await?;
+            let groups = get_typed::<Value>(client, "/apis", AGGREGATED).await?;
             if is_aggregated(&groups) {
                 let mut discovery = Discovery::default();
                 discovery.add_aggregated(&core);
@@ -199,28 +199,33 @@ pub fn get_request(path: &str, accept: &str) -> Result<Request<Vec<u8>>, CtlErro
         .map_err(|err| CtlError::message(format!("building the request for {path}: {err}")))
 }
 
+/// ConfigMaps and Namespaces in core/v1 and rdd's container kinds, for
+/// the unit tests of the modules that resolve types.
+#[cfg(test)]
+pub(super) fn test_discovery() -> Discovery {
+    let mut d = Discovery::default();
+    d.add(&serde_json::json!({"groupVersion": "v1", "resources": [
+        {"name": "configmaps", "singularName": "configmap", "namespaced": true, "kind": "ConfigMap",
+         "verbs": ["get"], "shortNames": ["cm"]},
+        {"name": "namespaces", "singularName": "namespace", "namespaced": false, "kind": "Namespace",
+         "verbs": ["get"], "shortNames": ["ns"]},
+    ]}));
+    d.add(&serde_json::json!({"groupVersion": "containers.rancherdesktop.io/v1alpha1", "resources": [
+        {"name": "containernamespaces", "singularName": "containernamespace", "namespaced": true,
+         "kind": "ContainerNamespace", "verbs": ["get"], "shortNames": ["cns"]},
+        {"name": "containers", "singularName": "container", "namespaced": true, "kind": "Container",
+         "verbs": ["get"]},
+    ]}));
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
 
-    fn discovery() -> Discovery {
-        let mut d = Discovery::default();
-        d.add(&json!({"groupVersion": "v1", "resources": [
-            {"name": "configmaps", "singularName": "configmap", "namespaced": true, "kind": "ConfigMap",
-             "verbs": ["get"], "shortNames": ["cm"]},
-            {"name": "namespaces", "singularName": "namespace", "namespaced": false, "kind": "Namespace",
-             "verbs": ["get"], "shortNames": ["ns"]},
-        ]}));
-        d.add(&json!({"groupVersion": "containers.rancherdesktop.io/v1alpha1", "resources": [
-            {"name": "containernamespaces", "singularName": "containernamespace", "namespaced": true,
-             "kind": "ContainerNamespace", "verbs": ["get"], "shortNames": ["cns"]},
-            {"name": "containers", "singularName": "container", "namespaced": true, "kind": "Container",
-             "verbs": ["get"]},
-        ]}));
-        d
-    }
+    use super::test_discovery as discovery;
 
     #[test]
     fn resolves_every_spelling() {

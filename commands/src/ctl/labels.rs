@@ -205,12 +205,7 @@ pub async fn label(client: &Client, discovery: &Discovery, options: &LabelOption
     let (resources, pairs) = split_args(&options.args, which.noun())?;
     let changes = parse_changes(&pairs, which)?;
     let mut selection = options.selection.clone();
-    if selection.all && selection.selector.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(CtlError::message("cannot set --all and --selector at the same time"));
-    }
-    if selection.all && selection.field_selector.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(CtlError::message("cannot set --all and --field-selector at the same time"));
-    }
+    selection.refuse_all_with_selectors()?;
     if resources.is_empty() {
         return Err(CtlError::message(
             "one or more resources must be specified as <resource> <name> or <resource>/<name>",

@@ -1,9 +1,11 @@
 //! Reading the arguments and named objects the way kubectl's resource
 //! builder does for `get`, `describe`, `wait`, `delete`, `label` and
 //! `annotate`: `TYPE[,TYPE...] [NAME...]` or `TYPE/NAME...` resolved to
-//! resources and names, a NotFound in a namespace that does not exist
-//! reported as the namespace's NotFound (`namespaces "x" not found`), and
-//! names refused with `--all-namespaces`.
+//! resources and names and checked against the selectors given with them
+//! (and the selectors turned into list queries), a NotFound in a
+//! namespace that does not exist reported as the namespace's NotFound
+//! (`namespaces "x" not found`), and names refused with
+//! `--all-namespaces`.
 
 use kube::Client;
 use serde_json::Value;
@@ -13,7 +15,7 @@ use super::client::{CtlError, encode, get_json};
 use super::discovery::{Discovery, resource_path};
 
 /// kubectl's error when a verb that needs resources is given none.
-pub const NO_RESOURCES: &str = "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
+const NO_RESOURCES: &str = "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
 
 /// One resource and, optionally, names of it, as the arguments give them.
 /// Without names, every object of the resource the selectors match.
@@ -191,20 +193,9 @@ pub async fn explain_not_found(client: &Client, r: &ApiResource, namespace: Opti
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
-    fn discovery() -> Discovery {
-        let mut d = Discovery::default();
-        d.add(&json!({"groupVersion": "v1", "resources": [
-            {"name": "configmaps", "singularName": "configmap", "namespaced": true, "kind": "ConfigMap",
-             "verbs": ["get"], "shortNames": ["cm"]},
-            {"name": "namespaces", "singularName": "namespace", "namespaced": false, "kind": "Namespace",
-             "verbs": ["get"], "shortNames": ["ns"]},
-        ]}));
-        d
-    }
+    use super::super::discovery::test_discovery as discovery;
 
     const BY_NAME: Picking = Picking { by_selector: false, type_alone_lists: false };
     const SELECTOR: Picking = Picking { by_selector: true, type_alone_lists: false };

@@ -157,6 +157,11 @@ pub struct Selection {
     pub all: bool,
 }
 
+/// Whether a selector flag was typed at all, as kubectl's `len(s) > 0`.
+fn typed(selector: &Option<String>) -> bool {
+    selector.as_deref().is_some_and(|s| !s.is_empty())
+}
+
 /// One object a verb acts on; `object` is its current state when fetched.
 #[derive(Debug, Clone)]
 pub struct Target<'a> {
@@ -173,6 +178,24 @@ impl Target<'_> {
 }
 
 impl Selection {
+    /// kubectl's Validate of `delete`, `label` and `annotate`: `--all`
+    /// beside any selector typed, even a blank one.
+    pub fn refuse_all_with_selectors(&self) -> Result<(), CtlError> {
+        if self.all && typed(&self.selector) {
+            return Err(CtlError::message("cannot set --all and --selector at the same time"));
+        }
+        if self.all && typed(&self.field_selector) {
+            return Err(CtlError::message("cannot set --all and --field-selector at the same time"));
+        }
+        Ok(())
+    }
+
+    /// Whether `--all`, `-l` or `--field-selector` was typed (kubectl's
+    /// test for `delete`'s `--ignore-not-found` default).
+    pub fn selects(&self) -> bool {
+        self.all || typed(&self.selector) || typed(&self.field_selector)
+    }
+
     /// These flags in the builder's terms. `all_selects`: `--all` is a
     /// selector (`delete`, the builder's `SelectAllParam`) rather than
     /// what lets a lone type stand for all its objects (`label`,

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::api_resources::ApiResource;
 use super::client::encode;
-use super::client::{CtlError, get_as, get_json};
+use super::client::{CtlError, get_json, get_typed};
 use super::discovery::{Discovery, get_request, resource_path};
 use super::get::{GetOptions, print_generic};
 use super::lookup::{Grouping, Request, requests, with_query};
@@ -211,7 +211,7 @@ async fn watch(
             let path = resource_path(resource, Some(&options.namespace), Some(name));
             // kubectl's watch reports a missing object even with --ignore-not-found,
             // and a missing namespace as the namespace's NotFound.
-            let object = match get_as(client, &path, accept).await {
+            let object = match get_typed::<Value>(client, &path, accept).await {
                 Ok(object) => object,
                 Err(err) => {
                     return Err(super::lookup::explain_not_found(client, resource, Some(&options.namespace), err).await);
@@ -231,7 +231,8 @@ async fn watch(
         None => {
             let params = options.list_params();
             let path = with_query(resource_path(resource, namespace, None), &params);
-            let list = if human { get_as(client, &path, accept).await? } else { get_json(client, &path).await? };
+            let list =
+                if human { get_typed::<Value>(client, &path, accept).await? } else { get_json(client, &path).await? };
             let rv = list.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or("0").to_owned();
             if !flags.watch_only {
                 let mut text = String::new();
